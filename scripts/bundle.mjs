@@ -1,0 +1,9 @@
+// Bundles the CLI (and, later, the language server and the VS Code client) with esbuild.
+// One self-contained file per entry point: nothing from node_modules is needed at run time.
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+
+await build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' });
+chmodSync('dist/cli.js', 0o755);

@@ -1,0 +1,91 @@
+/**
+ * Splits a file into YAML documents and Kubernetes objects. Every document of a stream is
+ * kept; `kind: List` (and `*List`) items become objects of their own. A document that does
+ * not parse is kept too, marked not ok, so callers can note it without analysing it.
+ */
+import { isMap, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import type { Note, Range } from '../types';
+import { deref, mapAt, mapsOf, pairOf, seqAt, stringAt } from '../yaml/nodes';
+
+/** One Kubernetes (or Kubernetes-shaped) object: a mapping at the top of a document or a List item. */
+export interface K8sObject {
+  doc: Document.Parsed;
+  node: YAMLMap;
+  kind?: string;
+  apiVersion?: string;
+  name?: string;
+  namespace?: string;
+  metadata?: YAMLMap;
+  labels?: YAMLMap;
+  annotations?: YAMLMap;
+  /** Offsets the object covers. */
+  range: Range;
+}
+
+export interface ParsedDocument {
+  /** 0-based index in the stream. */
+  index: number;
+  doc: Document.Parsed;
+  /** False when the document has YAML errors: it is not analysed. */
+  ok: boolean;
+  range: Range;
+  objects: K8sObject[];
+  errors: Note[];
+}
+
+export interface ParsedFile {
+  uri: string;
+  text: string;
+  documents: ParsedDocument[];
+}
+
+/** Parse a file's text into documents and objects. Never throws. */
+export function parseFile(uri: string, text: string): ParsedFile {
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(text, { prettyErrors: false, keepSourceTokens: true, uniqueKeys: true });
+    docs = Array.isArray(parsed) ? parsed : [];
+  } catch {
+    docs = [];
+  }
+  const documents: ParsedDocument[] = docs.map((doc, index) => {
+    const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
+    const errors: Note[] = doc.errors.map((e) => ({
+      range: { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) },
+      message: e.message.split('\n')[0] ?? e.message,
+    }));
+    const ok = errors.length === 0;
+    return { index, doc, ok, range, objects: ok ? objectsOf(doc) : [], errors };
+  });
+  return { uri, text, documents };
+}
+
+/** The Kubernetes objects in a parsed document: the root map, or the items of a List. */
+export function objectsOf(doc: Document.Parsed): K8sObject[] {
+  const root = deref(doc, doc.contents);
+  if (!isMap(root)) return [];
+  const top = toObject(doc, root);
+  const kind = top.kind;
+  if (kind !== undefined && (kind === 'List' || kind.endsWith('List'))) {
+    const items = mapsOf(doc, seqAt(doc, root, 'items'));
+    if (items.length > 0 || pairOf(root, 'items')) return items.map((m) => toObject(doc, m));
+  }
+  return [top];
+}
+
+function toObject(doc: Document.Parsed, node: YAMLMap): K8sObject {
+  const metadata = mapAt(doc, node, 'metadata');
+  const r = node.range;
+  return {
+    doc,
+    node,
+    kind: stringAt(doc, node, 'kind'),
+    apiVersion: stringAt(doc, node, 'apiVersion'),
+    name: stringAt(doc, metadata, 'name'),
+    namespace: stringAt(doc, metadata, 'namespace'),
+    metadata,
+    labels: mapAt(doc, metadata, 'labels'),
+    annotations: mapAt(doc, metadata, 'annotations'),
+    range: { start: r?.[0] ?? 0, end: r?.[2] ?? 0 },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * annotation-not-string: an annotation value that kubectl's YAML reader (go-yaml v2) reads
+ * as a bool, number or null. Annotations are map[string]string: the object is rejected.
+ */
+import { isScalar, type YAMLMap } from 'yaml';
+import { resolvePlainV2 } from '../yaml/goyaml';
+import { keyOf } from '../yaml/nodes';
+import type { Rule, RuleContext } from './rule';
+
+export const annotationNotString: Rule = {
+  id: 'annotation-not-string',
+  severity: 'error',
+  title: 'Annotation value is not a string',
+  needs: 'kubernetes',
+  docs: {
+    why: `Annotation values must be strings. kubectl reads manifests with go-yaml v2 rules (YAML 1.1), so an unquoted \`true\`, \`yes\`, \`on\`, \`off\`, \`y\`, \`n\`, a number such as \`30\` or \`0777\`, or an empty value becomes a bool, number or null, and the API server (or kubectl's validation) rejects the whole object. This bites Istio users who write \`sidecar.istio.io/inject: true\` or \`sidecar.istio.io/nativeSidecar: yes\`.
+
+The rule looks only at real object metadata (an object's \`metadata.annotations\` and a pod template's), not at maps in CRD schemas or Helm values that happen to be called \`annotations\`.`,
+    fix: 'Quote the value: `"true"`, `"30"`.',
+    versions: 'All Kubernetes versions.',
+    sources: ['istio-facts.md §1.5 ("Values must be strings")', 'go-yaml v2 resolve.go (YAML 1.1 booleans)'],
+    example: `metadata:
+  annotations:
+    sidecar.istio.io/nativeSidecar: true   # must be "true"`,
+  },
+  check(ctx: RuleContext): void {
+    const seen = new Set<YAMLMap>();
+    const maps: YAMLMap[] = [];
+    for (const o of ctx.objects) if (o.annotations) maps.push(o.annotations);
+    for (const pa of ctx.pods) if (pa.pod.annotations) maps.push(pa.pod.annotations);
+    for (const map of maps) {
+      if (seen.has(map)) continue;
+      seen.add(map);
+      for (const pair of map.items) {
+        const v = pair.value;
+        const key = keyOf(pair) ?? '';
+        if (v === null || v === undefined) {
+          // `key:` with nothing after it: null.
+          const k = (pair.key as { range?: [number, number, number] } | null)?.range;
+          if (!k) continue;
+          const colon = ctx.text.indexOf(':', k[1]);
+          if (colon < 0) continue;
+          ctx.report({
+            range: { start: k[0], end: k[1] },
+            message: `Annotation "${key}" has no value (null): annotation values must be strings, so Kubernetes rejects the object. Write "" for an empty value.`,
+            fixes: [{ title: 'Set it to ""', edits: [{ start: colon + 1, end: colon + 1, newText: ' ""' }], preferred: true }],
+          });
+          continue;
+        }
+        if (!isScalar(v) || !v.range) continue;
+        if (v.type !== 'PLAIN' && v.type !== undefined) continue;
+        const source = ctx.text.slice(v.range[0], v.range[1]);
+        const r = resolvePlainV2(source);
+        if (r.type === 'string') continue;
+        const what = r.type === 'bool' ? `the boolean ${String(r.value)}` : r.type === 'null' ? 'null' : `the number ${String(r.value)}`;
+        const range = v.range[1] > v.range[0] ? { start: v.range[0], end: v.range[1] } : { start: (pair.key as { range: [number, number] }).range[0], end: (pair.key as { range: [number, number] }).range[1] };
+        ctx.report({
+          range,
+          message: `Annotation "${key}" is ${what} to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Quote it: "${source}".`,
+          fixes: [{ title: `Quote the value: "${source}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(source) }], preferred: true }],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,201 @@
+/**
+ * Minimal text edits on YAML source: replace a value, insert a key into a mapping with the
+ * indentation of its siblings, or create a missing path of mappings. Fixes never re-render
+ * a document through the YAML library (that would lose comments and formatting); they
+ * splice text, so everything they do not touch stays byte-identical.
+ */
+import { isMap, isScalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { TextEdit } from '../types';
+import { deref, pairOf } from './nodes';
+
+/** The line ending a file uses ("\r\n" when its first line break is CRLF). */
+export function eolOf(text: string): string {
+  const i = text.indexOf('\n');
+  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/** Offset of the start of the line holding `offset`. */
+export function lineStartOf(text: string, offset: number): number {
+  let i = offset;
+  while (i > 0 && text[i - 1] !== '\n' && text[i - 1] !== '\r') i--;
+  return i;
+}
+
+/** Offset of the end of the line holding `offset` (before its line break). */
+export function lineEndOf(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+  return i;
+}
+
+/** Column (in characters) of an offset. */
+export function columnOf(text: string, offset: number): number {
+  return offset - lineStartOf(text, offset);
+}
+
+/** The indentation step a document uses (a block map's child column minus its parent's), 2 when unknown. */
+export function indentStep(text: string, parent: Pair | undefined, child: YAMLMap | undefined): number {
+  const pk = (parent?.key as Node | undefined)?.range?.[0];
+  const first = child && !child.flow ? (child.items[0]?.key as Node | undefined)?.range?.[0] : undefined;
+  if (pk !== undefined && first !== undefined) {
+    const d = columnOf(text, first) - columnOf(text, pk);
+    if (d > 0 && d <= 8) return d;
+  }
+  return 2;
+}
+
+/** Replace a node's value range with new text. */
+export function replaceNode(node: Node, newText: string): TextEdit | undefined {
+  const r = node.range;
+  if (!r) return undefined;
+  return { start: r[0], end: r[1], newText };
+}
+
+/** A pair's whole extent including its line (for removing it), when it sits on lines of its own. */
+export function removePairLines(text: string, map: YAMLMap, pair: Pair): TextEdit | undefined {
+  if (map.flow) return undefined;
+  const k = (pair.key as Node | undefined)?.range;
+  const v = (pair.value as Node | undefined)?.range ?? k;
+  if (!k || !v) return undefined;
+  const start = lineStartOf(text, k[0]);
+  if (text.slice(start, k[0]).trim() !== '') return undefined; // "- key: value": not alone on its line
+  let end = lineEndOf(text, Math.max(v[1], v[0]) - (v[1] > v[0] ? 1 : 0));
+  if (text[end] === '\r') end++;
+  if (text[end] === '\n') end++;
+  return { start, end, newText: '' };
+}
+
+/**
+ * Insert `key: value` into a mapping. `value` is one line of YAML that is valid in block and
+ * flow context (quote strings that need it), or `block` lines for a block scalar or nested map,
+ * written relative to the new key's indentation (they get key column + step spaces).
+ */
+export function insertPair(text: string, map: YAMLMap, key: string, value: string, block?: string[], step = 2): TextEdit | undefined {
+  const eol = eolOf(text);
+  if (map.flow) {
+    // A block scalar or nested lines cannot go into a flow mapping; callers offer a one-line form.
+    if (block) return undefined;
+    const r = map.range;
+    if (!r) return undefined;
+    const open = text.indexOf('{', r[0]);
+    if (open < 0 || open >= r[1]) return undefined;
+    const empty = map.items.length === 0;
+    return { start: open + 1, end: open + 1, newText: empty ? `${key}: ${value}` : `${key}: ${value}, ` };
+  }
+  const first = map.items[0];
+  const at = (first?.key as Node | undefined)?.range?.[0];
+  if (at === undefined) return undefined;
+  const col = columnOf(text, at);
+  const pad = ' '.repeat(col);
+  const lines = block ? block.map((l) => (l === '' ? '' : ' '.repeat(col + step) + l)) : [];
+  const head = block ? `${key}: ${value}` : `${key}: ${value}`;
+  return { start: at, end: at, newText: [head, ...lines].join(eol) + eol + pad };
+}
+
+/**
+ * Set `path` (a chain of mapping keys below `map`, the last one a scalar key) to `value`,
+ * creating the mappings that are missing. Existing values at the path are replaced.
+ * `block` as in `insertPair`. Returns undefined when the path crosses a non-mapping.
+ */
+export function setPath(
+  text: string,
+  doc: Document,
+  map: YAMLMap,
+  path: readonly string[],
+  value: string,
+  block?: string[],
+  step = 2,
+): TextEdit | undefined {
+  const eol = eolOf(text);
+  let cur = map;
+  let parentPair: Pair | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
+    const last = i === path.length - 1;
+    const pair = pairOf(cur, key);
+    if (!pair) {
+      // Build the rest of the path as nested lines under a new key.
+      const rest = path.slice(i + 1);
+      if (rest.length === 0) return insertPair(text, cur, key, value, block, step);
+      const nested: string[] = [];
+      rest.forEach((k, j) => {
+        const indent = ' '.repeat(step * j);
+        if (j === rest.length - 1) {
+          nested.push(`${indent}${k}: ${value}`);
+          for (const l of block ?? []) nested.push(l === '' ? '' : indent + ' '.repeat(step) + l);
+        } else nested.push(`${indent}${k}:`);
+      });
+      if (cur.flow) return insertPair(text, cur, key, flowPath(rest, value));
+      return insertPair(text, cur, key, '', nested, step) && fixEmptyHead(insertPair(text, cur, key, '', nested, step)!, key);
+    }
+    const v = deref(doc, pair.value);
+    if (last) {
+      if (isScalar(v) || isMap(v) || v === null || v === undefined) {
+        const r = (v as Node | null | undefined)?.range;
+        if (r && !(isScalar(v) && v.value === null && r[0] === r[1])) {
+          if (block) {
+            const col = columnOf(text, (pair.key as Node).range![0]);
+            return { start: r[0], end: r[1], newText: [value, ...block.map((l) => (l === '' ? '' : ' '.repeat(col + step) + l))].join(eol) };
+          }
+          return { start: r[0], end: r[1], newText: value };
+        }
+        // `key:` with nothing after it.
+        const kEnd = (pair.key as Node).range![1];
+        const colon = text.indexOf(':', kEnd);
+        if (colon < 0) return undefined;
+        const col = columnOf(text, (pair.key as Node).range![0]);
+        if (block) return { start: colon + 1, end: colon + 1, newText: ' ' + [value, ...block.map((l) => (l === '' ? '' : ' '.repeat(col + step) + l))].join(eol) };
+        return { start: colon + 1, end: colon + 1, newText: ' ' + value };
+      }
+      return undefined;
+    }
+    if (isMap(v)) {
+      if (v.items.length === 0 && !v.flow) return undefined;
+      parentPair = pair;
+      step = indentStep(text, pair, v) || step;
+      cur = v;
+      continue;
+    }
+    if (v === null || v === undefined || (isScalar(v) && v.value === null)) {
+      // `annotations:` with no value (or only a comment): add the rest below the key line.
+      const keyNode = pair.key as Node;
+      const col = columnOf(text, keyNode.range![0]);
+      const rest = path.slice(i + 1);
+      const lines: string[] = [];
+      rest.forEach((k, j) => {
+        const indent = ' '.repeat(col + step * (j + 1));
+        if (j === rest.length - 1) {
+          lines.push(`${indent}${k}: ${value}`);
+          for (const l of block ?? []) lines.push(l === '' ? '' : indent + ' '.repeat(step) + l);
+        } else lines.push(`${indent}${k}:`);
+      });
+      const sr = isScalar(v) ? v.range : undefined;
+      if (sr && sr[1] > sr[0]) {
+        // An explicit `~` or `null`: replace it with a flow mapping holding the rest.
+        return { start: sr[0], end: sr[1], newText: flowPath(rest, value) };
+      }
+      const end = lineEndOf(text, keyNode.range![1]);
+      return { start: end, end, newText: eol + lines.join(eol) };
+    }
+    return undefined;
+  }
+  void parentPair;
+  return undefined;
+}
+
+function fixEmptyHead(edit: TextEdit, key: string): TextEdit {
+  // insertPair wrote `key: ` followed by nested lines; drop the trailing space after the colon.
+  return { ...edit, newText: edit.newText.replace(`${key}: `, `${key}:`) };
+}
+
+function flowPath(rest: readonly string[], value: string): string {
+  let s = value;
+  for (let j = rest.length - 1; j >= 0; j--) s = `{${rest[j]}: ${s}}`;
+  return s;
+}
+
+/** Quote a string for YAML when it needs it (single quotes; JSON-ish text stays readable). */
+export function yamlString(s: string): string {
+  if (/^[A-Za-z0-9_./-]+$/.test(s) && !/^(y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9].*)$/i.test(s)) return s;
+  return `'${s.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,67 @@
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { applyFix, check, dedent, pointed } from '../helpers';
+
+const ID = 'annotation-not-string';
+
+const obj = (value: string) =>
+  dedent(`
+  apiVersion: v1
+  kind: Service
+  metadata:
+    name: s
+    annotations:
+      example.com/flag: ${value}
+  `);
+
+describe(ID, () => {
+  for (const v of ['true', 'yes', 'on', 'Off', 'y', 'N', '30', '0x1F', '1.5', '~', 'null', '0777', '.inf']) {
+    test(`fires on ${v}`, () => {
+      const text = obj(v);
+      const fs = check(text, {}, ID);
+      assert.equal(fs.length, 1);
+      assert.equal(pointed(text, fs[0]!), v);
+      const out = applyFix(text, ID);
+      assert.match(out, new RegExp(`example.com/flag: "${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    });
+  }
+  for (const v of ['"true"', "'30'", 'enabled', '1:30', '2024-01-01', '30s', '|\n        text', 'truex']) {
+    test(`silent on ${v}`, () => assert.deepEqual(check(obj(v), {}, ID), []));
+  }
+  test('empty value (null) gets a "" fix', () => {
+    const text = obj('');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    const out = applyFix(text, ID);
+    assert.match(out, /example.com\/flag: ""/);
+  });
+  test('pod template annotations too', () => {
+    const text = dedent(`
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: d
+    spec:
+      template:
+        metadata:
+          annotations:
+            sidecar.istio.io/nativeSidecar: true
+        spec:
+          containers: [{name: a, image: a}]
+    `);
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), 'true');
+  });
+  test('not maps that are merely called annotations (CRD schema, Helm values)', () => {
+    const text = dedent(`
+    podAnnotations:
+      annotations:
+        x: true
+    spec:
+      annotations:
+        y: 30
+    `);
+    assert.deepEqual(check(text, {}, ID), []);
+  });
+});

@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { applyFix, check, dedent, pointed } from '../helpers';
+
+const ID = 'invalid-duration';
+
+const pod = (config: string) =>
+  dedent(`
+  apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+    annotations:
+      proxy.istio.io/config: ${config}
+  spec:
+    containers:
+      - name: app
+        image: app
+  `);
+
+describe(ID, () => {
+  const bad: { config: string; points: string; fixed?: RegExp }[] = [
+    { config: '|\n        terminationDrainDuration: 20', points: '20', fixed: /terminationDrainDuration: 20s\n/ },
+    { config: `'{"terminationDrainDuration": "60"}'`, points: '"60"', fixed: /'\{"terminationDrainDuration": "60s"\}'/ },
+    { config: `'{"terminationDrainDuration": 60}'`, points: '60', fixed: /'\{"terminationDrainDuration": 60s\}'/ },
+    { config: '|\n        terminationDrainDuration: 1d', points: '1d' },
+    { config: '|\n        terminationDrainDuration: 60S', points: '60S', fixed: /terminationDrainDuration: 60s\n/ },
+    { config: '|\n        drainDuration: 1.5s', points: '1.5s', fixed: /drainDuration: 2s\n/ },
+    { config: '"{\\"drainDuration\\": \\"20\\"}"', points: '\\"20\\"', fixed: /"\{\\"drainDuration\\": \\"20s\\"\}"/ },
+  ];
+  for (const c of bad) {
+    test(`fires on ${c.config.replace(/\n\s*/g, ' ')}`, () => {
+      const text = pod(c.config);
+      const fs = check(text, {}, ID);
+      assert.equal(fs.length, 1, JSON.stringify(fs));
+      assert.equal(pointed(text, fs[0]!), c.points);
+      if (c.fixed) assert.match(applyFix(text, ID), c.fixed);
+      else assert.equal(fs[0]!.fixes.length, 0);
+    });
+  }
+  for (const ok of ['|\n        terminationDrainDuration: 1m30s', `'{"terminationDrainDuration": "500ms"}'`, '|\n        terminationDrainDuration: "0"', '|\n        terminationDrainDuration: -5s', '|\n        terminationDrainDuration: 1.5s', '|\n        terminationDrainDuration: null']) {
+    test(`silent on ${ok.replace(/\n\s*/g, ' ')}`, () => assert.deepEqual(check(pod(ok), {}, ID), []));
+  }
+  test('comments and blank lines inside the block keep positions exact', () => {
+    const text = pod('|-\n        # the drain\n\n        terminationDrainDuration: 30 # seconds?');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), '30');
+  });
+  test('CRLF and non-ASCII before the annotation', () => {
+    const text = pod('|\n        terminationDrainDuration: 20').replace('name: p', 'name: p # café ☕').replace(/\n/g, '\r\n');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), '20');
+    assert.match(applyFix(text, ID), /terminationDrainDuration: 20s\r\n/);
+  });
+});
