@@ -7,3 +7,5 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 
 await build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' });
 chmodSync('dist/cli.js', 0o755);
+await build({ ...common, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } });
+chmodSync('dist/server.js', 0o755);

@@ -5,11 +5,11 @@
  */
 import { describeSource, type FileResult } from '../engine/analyze';
 import { podSummary } from '../engine/model/summary';
+import { ruleDocsUrl } from '../engine/rules/docs';
 import { RULES } from '../engine/rules/registry';
 import { LineIndex } from '../engine/text';
 import type { Finding, Range, Severity } from '../engine/types';
 
-export const DOCS_BASE_URL = 'https://github.com/drainguard/drainguard/blob/main/docs/rules/';
 export const TOOL_VERSION = '0.1.0';
 
 export interface FileReport {
@@ -176,7 +176,7 @@ export function formatSarif(reports: FileReport[], notes: RunNote[], cwd: string
               name: r.id.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()),
               shortDescription: { text: r.title },
               fullDescription: { text: r.docs.why.split('\n\n')[0] },
-              helpUri: DOCS_BASE_URL + r.id + '.md',
+              helpUri: ruleDocsUrl(r.id),
               help: { text: r.docs.fix, markdown: r.docs.fix },
               defaultConfiguration: { level: sarifLevel(r.severity) },
               properties: { tags: ['istio', 'kubernetes', r.needs] },

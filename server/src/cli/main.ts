@@ -11,7 +11,7 @@ import { applyEdits, preferredEdits } from '../engine/apply';
 import { RULES, RULE_IDS } from '../engine/rules/registry';
 import { mergeSettings, validateSettings, type Settings } from '../engine/settings';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
-import { collectFiles, ConfigResolver, readText, writeAtomically, type SourceFile } from './files';
+import { collectFiles, ConfigResolver, readText, writeAtomically, type SourceFile } from '../host/files';
 import { formatGithub, formatJson, formatSarif, formatText, TOOL_VERSION, type FileReport, type RunNote } from './format';
 
 const MAX_FIX_PASSES = 5;

@@ -4,6 +4,14 @@
  */
 import type { Rule } from './rule';
 
+/** Where the rule pages are published (the generated docs/rules/ of this repository). */
+export const DOCS_BASE_URL = 'https://github.com/drainguard/drainguard/blob/main/docs/rules/';
+
+/** The docs page of a rule. */
+export function ruleDocsUrl(id: string): string {
+  return `${DOCS_BASE_URL}${id}.md`;
+}
+
 const NEEDS: Record<Rule['needs'], string> = {
   kubernetes: 'Kubernetes validity: checked on every object, Istio or not.',
   annotation: 'Runs wherever the Istio annotation it checks is written.',

@@ -1,5 +1,5 @@
 /**
- * The CLI's file system side: finding YAML files, reading them as UTF-8 text, locating the
+ * The file system side shared by the CLI and the language server: finding YAML files, reading them as UTF-8 text, locating the
  * nearest `.drainguard.yaml`, matching `ignore` globs and writing fixed files atomically.
  */
 import * as fs from 'node:fs';

@@ -1,0 +1,214 @@
+/**
+ * The Drainguard language server (`drainguard-lsp --stdio`). A thin layer: it keeps the open
+ * documents, asks the engine for one analysis per document version (shared by diagnostics,
+ * code actions and hovers), and converts. Diagnostics are pulled when the client supports it,
+ * pushed otherwise, never both. Every handler answers empty rather than throw.
+ */
+import {
+  CodeActionKind,
+  createConnection,
+  DidChangeConfigurationNotification,
+  DocumentDiagnosticReportKind,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeText, describeSource, type FileResult } from '../engine/analyze';
+import { preferredEdits } from '../engine/apply';
+import { hoverAt } from '../engine/hover';
+import { ruleDocsUrl } from '../engine/rules/docs';
+import { LineIndex } from '../engine/text';
+import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
+import { SettingsCache } from './settings';
+
+export const SERVER_VERSION = '0.1.0';
+
+interface Analysis {
+  version: number;
+  result: FileResult;
+  ignored: boolean;
+}
+
+/** Start a server on a connection (stdio in production, streams in tests). */
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const analyses = new Map<string, Promise<Analysis>>();
+  let pull = false;
+  let versioned = false;
+  let canAskConfiguration = false;
+  let canRefresh = false;
+
+  const log = (m: string): void => connection.console.log(m);
+  const settings = new SettingsCache({
+    editor: async (uri) => (canAskConfiguration ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'drainguard' }) : undefined),
+    log,
+  });
+
+  /** The analysis of a document's current version, computed once and shared. */
+  function analysisOf(doc: TextDocument): Promise<Analysis> {
+    const key = doc.uri;
+    const cached = analyses.get(key);
+    const make = async (): Promise<Analysis> => {
+      const s = await settings.get(doc.uri);
+      const result = analyzeText(doc.uri, doc.getText(), s.settings);
+      for (const n of result.notes) if (n.message.startsWith('internal error')) log(`drainguard: ${doc.uri}: ${n.message}`);
+      return { version: doc.version, result, ignored: s.ignored };
+    };
+    if (cached) {
+      return cached.then((a) => {
+        if (a.version === doc.version && analyses.get(key) === cached) return a;
+        const next = make();
+        analyses.set(key, next);
+        return next;
+      });
+    }
+    const next = make();
+    analyses.set(key, next);
+    return next;
+  }
+
+  async function diagnosticsOf(doc: TextDocument): Promise<Diagnostic[]> {
+    const a = await analysisOf(doc);
+    if (a.ignored) return [];
+    return a.result.findings.map((f) => toDiagnostic(doc, f));
+  }
+
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  function schedulePush(doc: TextDocument): void {
+    if (pull) return;
+    clearTimeout(pending.get(doc.uri));
+    pending.set(
+      doc.uri,
+      setTimeout(() => {
+        pending.delete(doc.uri);
+        const current = documents.get(doc.uri);
+        if (!current) return;
+        diagnosticsOf(current)
+          .then((diagnostics) => {
+            if (documents.get(doc.uri)?.version === current.version) void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics });
+          })
+          .catch((e) => log(`drainguard: diagnostics failed for ${doc.uri}: ${String(e)}`));
+      }, 30),
+    );
+  }
+
+  function refreshAll(): void {
+    settings.clear();
+    analyses.clear();
+    if (pull) {
+      if (canRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
+    } else for (const d of documents.all()) schedulePush(d);
+  }
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    pull = caps.textDocument?.diagnostic !== undefined;
+    versioned = caps.workspace?.workspaceEdit?.documentChanges === true;
+    canAskConfiguration = caps.workspace?.configuration === true;
+    canRefresh = caps.workspace?.diagnostics?.refreshSupport === true;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        ...(pull ? { diagnosticProvider: { identifier: 'drainguard', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
+      },
+      serverInfo: { name: 'drainguard', version: SERVER_VERSION },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (canAskConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'drainguard' }).catch(() => undefined);
+  });
+
+  connection.onDidChangeConfiguration(() => refreshAll());
+  connection.onDidChangeWatchedFiles((p) => {
+    if (p.changes.some((c) => /\.drainguard\.ya?ml$/.test(c.uri))) refreshAll();
+  });
+
+  documents.onDidOpen((e) => schedulePush(e.document));
+  documents.onDidChangeContent((e) => schedulePush(e.document));
+  documents.onDidClose((e) => {
+    analyses.delete(e.document.uri);
+    clearTimeout(pending.get(e.document.uri));
+    if (!pull) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.languages.diagnostics.on(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    try {
+      return { kind: DocumentDiagnosticReportKind.Full, items: await diagnosticsOf(doc) };
+    } catch (e) {
+      log(`drainguard: diagnostics failed for ${doc.uri}: ${String(e)}`);
+      return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    }
+  });
+
+  connection.onCodeAction(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    try {
+      const a = await analysisOf(doc);
+      if (a.ignored) return [];
+      const only = params.context.only;
+      const wants = (kind: string): boolean => !only || only.some((o) => kind === o || kind.startsWith(o + '.'));
+      const actions: CodeAction[] = [];
+      if (wants(CodeActionKind.QuickFix)) {
+        const start = doc.offsetAt(params.range.start);
+        const end = doc.offsetAt(params.range.end);
+        // Findings under the requested range, recomputed from the document: clients may send
+        // partial diagnostics (Neovim 0.7 sends only code and range), so they are not trusted.
+        for (const f of a.result.findings) {
+          if (f.range.start > end || f.range.end < start) continue;
+          for (const fix of f.fixes) actions.push(toQuickFix(doc, f, fix, versioned));
+        }
+      }
+      if (only && wants(FIX_ALL_KIND)) {
+        const edits = preferredEdits(a.result.findings, doc.uri);
+        if (edits.length > 0) actions.push({ title: 'Fix all Drainguard findings', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(doc, edits, versioned) });
+      }
+      return actions;
+    } catch (e) {
+      log(`drainguard: code actions failed for ${doc.uri}: ${String(e)}`);
+      return [];
+    }
+  });
+
+  connection.onHover(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return null;
+    try {
+      const a = await analysisOf(doc);
+      const lines = new LineIndex(a.result.text);
+      const offset = doc.offsetAt(params.position);
+      const h = hoverAt(a.result, offset, (s) => describeSource(s, doc.uri, lines));
+      if (!h) return null;
+      const ids = a.result.findings.filter((f) => offset >= f.range.start && offset <= f.range.end).map((f) => f.ruleId);
+      const links = [...new Set(ids)].map((id) => `[${id}](${ruleDocsUrl(id)})`).join(' · ');
+      return { contents: { kind: 'markdown', value: h.markdown + (links ? `\n\nDocs: ${links}` : '') }, range: { start: doc.positionAt(h.range.start), end: doc.positionAt(h.range.end) } };
+    } catch (e) {
+      log(`drainguard: hover failed for ${doc.uri}: ${String(e)}`);
+      return null;
+    }
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+if (require.main === module) {
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`drainguard-lsp: uncaught: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  });
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`drainguard-lsp: unhandled rejection: ${String(e)}\n`);
+  });
+  startServer(createConnection(ProposedFeatures.all));
+}
