@@ -9,3 +9,4 @@ await build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist
 chmodSync('dist/cli.js', 0o755);
 await build({ ...common, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/server.js', 0o755);
+await build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] });

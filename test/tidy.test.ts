@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ruleDocPage, ruleIndexPage } from '../server/src/engine/rules/docs';
 import { RULES } from '../server/src/engine/rules/registry';
+import { DEFAULT_SETTINGS } from '../server/src/engine/settings';
+import { EDITOR_KEYS } from '../server/src/lsp/settings';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -57,3 +59,18 @@ function allFiles(dir: string): string[] {
   }
   return out;
 }
+
+test('package.json contributes every setting with the server default', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
+  for (const key of EDITOR_KEYS) {
+    const p = props[`drainguard.${key}`];
+    assert.ok(p, `drainguard.${key} is contributed`);
+    assert.ok((p.markdownDescription ?? p.description ?? '').length > 20, `drainguard.${key} is documented`);
+    const d = (DEFAULT_SETTINGS as unknown as Record<string, unknown>)[key];
+    assert.deepEqual(p.default, d === undefined ? '' : d, `drainguard.${key} default`);
+  }
+  assert.ok(props['drainguard.trace.server'], 'drainguard.trace.server');
+  assert.deepEqual(Object.keys(props).sort(), [...EDITOR_KEYS.map((k) => `drainguard.${k}`), 'drainguard.trace.server'].sort(), 'no undocumented extra settings');
+  assert.deepEqual(pkg.capabilities, { untrustedWorkspaces: { supported: true }, virtualWorkspaces: true });
+});

@@ -1,0 +1,55 @@
+/**
+ * The Drainguard VS Code extension: starts the bundled language server over stdio and adds
+ * two commands. Everything else (diagnostics, quick fixes, hovers) comes from the server.
+ */
+import * as path from 'node:path';
+import { commands, env, Uri, window, workspace, type ExtensionContext } from 'vscode';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ruleDocsUrl } from '../../server/src/engine/rules/docs';
+import { RULES } from '../../server/src/engine/rules/registry';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: ExtensionContext): Promise<void> {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.stdio },
+    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    // YAML files, untitled buffers and virtual file systems; Helm templates too (documents that
+    // do not parse because of template syntax get no findings).
+    documentSelector: [{ language: 'yaml' }, { language: 'helm' }],
+    synchronize: { fileEvents: workspace.createFileSystemWatcher('**/.drainguard.{yaml,yml}') },
+  };
+  client = new LanguageClient('drainguard', 'Drainguard', serverOptions, clientOptions);
+
+  let toldUser = false;
+  context.subscriptions.push(
+    client.onDidChangeState((e) => {
+      // The client restarts a crashed server by itself; say so once, readably.
+      if (e.oldState === State.Running && e.newState === State.Starting && !toldUser) {
+        toldUser = true;
+        void window.showWarningMessage('Drainguard: the language server stopped unexpectedly and was restarted. See the "Drainguard" output for details.');
+      }
+    }),
+    commands.registerCommand('drainguard.restartServer', async () => {
+      await client?.restart();
+    }),
+    commands.registerCommand('drainguard.openRuleDocs', async (id?: string) => {
+      const ruleId =
+        typeof id === 'string'
+          ? id
+          : (await window.showQuickPick(
+              RULES.map((r) => ({ label: r.id, description: r.severity, detail: r.title })),
+              { placeHolder: 'Open the docs of a Drainguard rule' },
+            ))?.label;
+      if (ruleId) await env.openExternal(Uri.parse(ruleDocsUrl(ruleId)));
+    }),
+  );
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}
