@@ -26,6 +26,8 @@ export interface Client {
   /** Wait for a publishDiagnostics for `uri` matching `pred`. */
   waitPublished(uri: string, pred?: (d: Diagnostic[]) => boolean, ms?: number): Promise<Diagnostic[]>;
   requests: string[];
+  /** Resolves at the next workspace/diagnostic/refresh request from the server. */
+  nextRefresh(ms?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startClient(opts: { pull: boolean; command?: string[]; set
   const conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: (() => void)[] = [];
+  const refreshWaiters: (() => void)[] = [];
   const requests: string[] = [];
   const client: Client = {
     conn,
@@ -65,6 +68,17 @@ export async function startClient(opts: { pull: boolean; command?: string[]; set
         waiters.push(() => {
           if (check()) clearTimeout(t);
         });
+      });
+    },
+    nextRefresh(ms = 10000) {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no workspace/diagnostic/refresh')), ms);
+        const w = (): void => {
+          clearTimeout(t);
+          refreshWaiters.splice(refreshWaiters.indexOf(w), 1);
+          resolve();
+        };
+        refreshWaiters.push(w);
       });
     },
     async close() {
@@ -99,6 +113,7 @@ export async function startClient(opts: { pull: boolean; command?: string[]; set
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('workspace/diagnostic/refresh', () => {
     requests.push('workspace/diagnostic/refresh');
+    for (const w of [...refreshWaiters]) w();
     return null;
   });
   conn.onNotification('window/logMessage', () => undefined);
@@ -113,7 +128,7 @@ export async function startClient(opts: { pull: boolean; command?: string[]; set
       ...(opts.pull ? { diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false } } : {}),
     },
   };
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: opts.rootUri ?? null, capabilities, workspaceFolders: null });
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: opts.rootUri ?? null, capabilities, workspaceFolders: opts.rootUri ? [{ uri: opts.rootUri, name: 'ws' }] : null });
   await conn.sendNotification('initialized', {});
   return client;
 }

@@ -76,8 +76,10 @@ describe('language server, pull diagnostics', () => {
     const uri = URI.replace('checkout', 'utf16');
     const text = TEXT.replace('terminationDrainDuration: 45s', 'terminationDrainDuration: 45s').replace('          # keep payment calls alive\n', '').replace('proxy.istio.io/config: |\n          terminationDrainDuration: 45s', `proxy.istio.io/config: '{"x": "é☕", "terminationDrainDuration": "45s"}'`);
     await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
-    const [d] = await pullDiagnostics(c, uri);
-    assert.equal(TextDocument.create(uri, 'yaml', 1, text).getText(d!.range), '"45s"');
+    const items = await pullDiagnostics(c, uri);
+    const doc = TextDocument.create(uri, 'yaml', 1, text);
+    assert.equal(doc.getText(items.find((x) => x.code === 'drain-exceeds-grace')!.range), '"45s"');
+    assert.equal(doc.getText(items.find((x) => x.code === 'unknown-proxy-config-field')!.range), '"x"', 'the unknown key on the same line');
   });
 
   test('quick fixes: one per fix, the preferred one marked; applying it clears the finding and keeps comments', async () => {

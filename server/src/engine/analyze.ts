@@ -2,7 +2,7 @@
  * The engine's entry point: files in, findings out. All files of one run form one context
  * (a Namespace in one file informs a Deployment in another). Pure: no I/O, no globals.
  */
-import { contributeToContext, emptyContext, analyzePod, type AnalysisContext, type PodAnalysis } from './model/effective';
+import { analyzePod, contributeToContext, emptyContext, type AnalysisContext, type PodAnalysis } from './model/effective';
 import { parseFile, type ParsedFile } from './model/documents';
 import { podTemplatesOf } from './model/pod-template';
 import { RULES } from './rules/registry';
@@ -28,17 +28,59 @@ export interface FileResult {
   parsed: ParsedFile;
 }
 
-/** Analyse a set of files as one context. */
-export function analyzeFiles(inputs: readonly FileInput[], rules: readonly Rule[] = RULES): FileResult[] {
+/**
+ * Analyse a set of files as one context. `base` holds what other files contribute (the
+ * language server's workspace index); the inputs' own contributions are added to it.
+ */
+export function analyzeFiles(inputs: readonly FileInput[], rules: readonly Rule[] = RULES, base?: AnalysisContext): FileResult[] {
   const parsed = inputs.map((i) => parseFile(i.uri, i.text));
-  const ctx = emptyContext();
-  for (const p of parsed) for (const d of p.documents) for (const o of d.objects) contributeToContext(p.uri, o, ctx);
+  const ctx = base ? mergeContexts([base]) : emptyContext();
+  for (const p of parsed) for (const d of p.documents) for (const o of d.objects) contributeToContext(p.uri, p.text, o, ctx);
   return parsed.map((p, i) => analyzeParsed(p, inputs[i]!.settings, ctx, rules));
 }
 
-/** Analyse one file on its own. */
-export function analyzeText(uri: string, text: string, settings: Settings, rules: readonly Rule[] = RULES): FileResult {
-  return analyzeFiles([{ uri, text, settings }], rules)[0]!;
+/** Analyse one file on its own, or against what the rest of a workspace contributes. */
+export function analyzeText(uri: string, text: string, settings: Settings, rules: readonly Rule[] = RULES, base?: AnalysisContext): FileResult {
+  return analyzeFiles([{ uri, text, settings }], rules, base)[0]!;
+}
+
+/** What one file contributes to a run's context (for an index of files that are not open). */
+export function contextOf(uri: string, text: string): AnalysisContext {
+  const ctx = emptyContext();
+  const file = parseFile(uri, text);
+  for (const d of file.documents) for (const o of d.objects) contributeToContext(uri, text, o, ctx);
+  return ctx;
+}
+
+/** Several files' contributions as one context (later namespaces of the same name win). */
+export function mergeContexts(parts: readonly AnalysisContext[]): AnalysisContext {
+  const ctx = emptyContext();
+  for (const p of parts) {
+    for (const [k, v] of p.namespaces) ctx.namespaces.set(k, v);
+    ctx.mesh.push(...p.mesh);
+    ctx.proxyConfigs.push(...p.proxyConfigs);
+  }
+  return ctx;
+}
+
+/** A short fingerprint of a context's values that affect other files, to know when to refresh them. */
+export function contextSignature(ctx: AnalysisContext): string {
+  const ns = [...ctx.namespaces.values()].map((n) => `${n.name}:${n.injectionLabel ?? ''}:${n.revLabel ?? ''}`);
+  const mesh = ctx.mesh.map((m) =>
+    JSON.stringify([
+      m.kind,
+      m.revision,
+      m.defaultConfig?.drain?.seconds,
+      [...(m.defaultConfig?.proxyMetadata ?? new Map()).entries()].map(([k, v]) => [k, v.value]),
+      m.defaultConfig?.holdApplicationUntilProxyStarts,
+      m.nativeSidecars?.value,
+      m.lifecycle ? [m.lifecycle.preStopSeconds, m.lifecycle.waitsForApp, m.lifecycle.hasPostStart] : null,
+      m.holdValues?.value,
+      m.range.start,
+    ]),
+  );
+  const pcs = ctx.proxyConfigs.map((p) => JSON.stringify([p.namespace, [...(p.selector ?? new Map())], [...p.env].map(([k, v]) => [k, v.value])]));
+  return [...ns, ...mesh, ...pcs].join('\n');
 }
 
 /** Analyse one parsed file in a given context. */
@@ -76,6 +118,7 @@ export function analyzeParsed(file: ParsedFile, settings: Settings, ctx: Analysi
         document,
         objects: document.objects,
         pods,
+        mesh: ctx.mesh.filter((m) => m.uri === uri && m.range.start >= document.range.start && m.range.start <= document.range.end),
         margin,
         report: (r) => reports.push(r),
         where: (s) => describeSource(s, uri, lines),
@@ -101,7 +144,7 @@ export function analyzeParsed(file: ParsedFile, settings: Settings, ctx: Analysi
 export function describeSource(s: ValueSource, uri: string, lines: LineIndex): string {
   switch (s.kind) {
     case 'file': {
-      if (s.uri !== uri) return `${s.uri.replace(/^.*[\\/]/, '')}${s.label ? ` (${s.label})` : ''}`;
+      if (s.uri !== uri) return `${s.label ? `${s.label}, ` : ''}${s.uri.replace(/^.*[\\/]/, '')}${s.line ? `:${s.line}` : ''}`;
       return `line ${lines.positionAt(s.range.start).line + 1}`;
     }
     case 'istio-default':

@@ -27,11 +27,21 @@ export interface Settings {
   ignore: string[];
   /** Honour `drainguard-disable-next-line` comments and `drainguard/ignore` annotations. */
   inlineSuppressions: boolean;
+  /** Mesh defaults that live outside the repository (`mesh:` in .drainguard.yaml). */
+  mesh?: MeshSettings;
   /** Where each explicitly set key came from ("--istio-version", ".drainguard.yaml"), for "where does this value come from" texts. */
   origins: Partial<Record<SettingKey, string>>;
 }
 
-export type SettingKey = 'istioVersion' | 'kubernetesVersion' | 'nativeSidecars' | 'assumeInjection' | 'defaultDrainDuration' | 'shutdownMargin' | 'rules' | 'ignore';
+export interface MeshSettings {
+  terminationDrainDuration?: string;
+  proxyMetadata?: Record<string, string>;
+  holdApplicationUntilProxyStarts?: boolean;
+  /** istiod's ENABLE_NATIVE_SIDECARS: "true", "false" or "auto". */
+  enableNativeSidecars?: string;
+}
+
+export type SettingKey = 'istioVersion' | 'kubernetesVersion' | 'nativeSidecars' | 'assumeInjection' | 'defaultDrainDuration' | 'shutdownMargin' | 'rules' | 'ignore' | 'mesh';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   nativeSidecars: 'auto',
@@ -126,9 +136,27 @@ export function validateSettings(raw: unknown, knownRules?: ReadonlySet<string>)
         if (Array.isArray(value) && value.every((v) => typeof v === 'string')) settings.ignore = value as string[];
         else errors.push('ignore: expected a list of glob patterns');
         break;
-      case 'mesh':
-        // Mesh defaults that live outside the repository (read by the workspace configuration).
+      case 'mesh': {
+        if (value === null) break;
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          errors.push('mesh: expected a mapping (terminationDrainDuration, proxyMetadata, holdApplicationUntilProxyStarts, enableNativeSidecars)');
+          break;
+        }
+        const mesh: MeshSettings = {};
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+          if (k === 'terminationDrainDuration') {
+            const d = parseGoDuration(String(v));
+            if (!d.ok) errors.push(`mesh.terminationDrainDuration: "${String(v)}" is not a Go duration`);
+            else mesh.terminationDrainDuration = String(v);
+          } else if (k === 'proxyMetadata' && v && typeof v === 'object' && !Array.isArray(v)) {
+            mesh.proxyMetadata = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([a, b]) => [a, String(b)]));
+          } else if (k === 'holdApplicationUntilProxyStarts' && typeof v === 'boolean') mesh.holdApplicationUntilProxyStarts = v;
+          else if (k === 'enableNativeSidecars' && (v === true || v === false || v === 'true' || v === 'false' || v === 'auto')) mesh.enableNativeSidecars = String(v);
+          else errors.push(`mesh.${k}: unknown or invalid`);
+        }
+        settings.mesh = mesh;
         break;
+      }
       default:
         errors.push(`unknown setting "${key}"`);
     }

@@ -53,7 +53,7 @@ export interface Finding {
  * the others name the default or setting that supplied the value.
  */
 export type ValueSource =
-  | { kind: 'file'; uri: string; range: Range; label?: string }
+  | { kind: 'file'; uri: string; range: Range; label?: string; /** 1-based line, for values in other files. */ line?: number }
   | { kind: 'istio-default' }
   | { kind: 'kubernetes-default' }
   | { kind: 'controller-default'; detail: string }

@@ -8,6 +8,8 @@ import {
   CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   DocumentDiagnosticReportKind,
   ProposedFeatures,
   TextDocuments,
@@ -19,18 +21,23 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath } from 'node:url';
 import { analyzeText, describeSource, type FileResult } from '../engine/analyze';
+import { RULES } from '../engine/rules/registry';
 import { preferredEdits } from '../engine/apply';
 import { hoverAt } from '../engine/hover';
 import { ruleDocsUrl } from '../engine/rules/docs';
 import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
+import { WorkspaceIndex } from './workspace-index';
 
 export const SERVER_VERSION = '0.1.0';
 
 interface Analysis {
   version: number;
+  /** The workspace index generation the analysis saw. */
+  generation: number;
   result: FileResult;
   ignored: boolean;
 }
@@ -43,8 +50,12 @@ export function startServer(connection: Connection): void {
   let versioned = false;
   let canAskConfiguration = false;
   let canRefresh = false;
+  let canProgress = false;
+  let canWatch = false;
+  let folders: string[] = [];
 
   const log = (m: string): void => connection.console.log(m);
+  const index = new WorkspaceIndex(log);
   const settings = new SettingsCache({
     editor: async (uri) => (canAskConfiguration ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'drainguard' }) : undefined),
     log,
@@ -56,13 +67,14 @@ export function startServer(connection: Connection): void {
     const cached = analyses.get(key);
     const make = async (): Promise<Analysis> => {
       const s = await settings.get(doc.uri);
-      const result = analyzeText(doc.uri, doc.getText(), s.settings);
+      const generation = index.generation;
+      const result = analyzeText(doc.uri, doc.getText(), s.settings, RULES, index.contextFor(doc.uri));
       for (const n of result.notes) if (n.message.startsWith('internal error')) log(`drainguard: ${doc.uri}: ${n.message}`);
-      return { version: doc.version, result, ignored: s.ignored };
+      return { version: doc.version, generation, result, ignored: s.ignored };
     };
     if (cached) {
       return cached.then((a) => {
-        if (a.version === doc.version && analyses.get(key) === cached) return a;
+        if (a.version === doc.version && a.generation === index.generation && analyses.get(key) === cached) return a;
         const next = make();
         analyses.set(key, next);
         return next;
@@ -98,6 +110,13 @@ export function startServer(connection: Connection): void {
     );
   }
 
+  /** Other files' contributions changed: every open document's diagnostics may change. */
+  function refreshDiagnostics(except?: string): void {
+    if (pull) {
+      if (canRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
+    } else for (const d of documents.all()) if (d.uri !== except) schedulePush(d);
+  }
+
   function refreshAll(): void {
     settings.clear();
     analyses.clear();
@@ -112,6 +131,10 @@ export function startServer(connection: Connection): void {
     versioned = caps.workspace?.workspaceEdit?.documentChanges === true;
     canAskConfiguration = caps.workspace?.configuration === true;
     canRefresh = caps.workspace?.diagnostics?.refreshSupport === true;
+    canProgress = caps.window?.workDoneProgress === true;
+    canWatch = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    folders = uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -125,16 +148,56 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     if (canAskConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'drainguard' }).catch(() => undefined);
+    if (canWatch)
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml}' }, { globPattern: '**/.drainguard.{yaml,yml}' }] })
+        .catch(() => undefined);
+    void indexWorkspace();
   });
+
+  /** Scan the workspace folders in the background, with progress; refresh when done. */
+  async function indexWorkspace(): Promise<void> {
+    if (folders.length === 0) return;
+    const reporter = canProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    reporter?.begin('Drainguard: indexing Istio configuration', 0, undefined, false);
+    const before = index.generation;
+    try {
+      await index.scan(folders, (done, total) => reporter?.report(total ? Math.round((100 * done) / total) : 100, `${done}/${total} files`));
+    } catch (e) {
+      log(`drainguard: indexing failed: ${String(e)}`);
+    }
+    reporter?.done();
+    log(`drainguard: indexed ${index.size} configuration file(s)`);
+    if (index.generation !== before) refreshDiagnostics();
+  }
 
   connection.onDidChangeConfiguration(() => refreshAll());
   connection.onDidChangeWatchedFiles((p) => {
-    if (p.changes.some((c) => /\.drainguard\.ya?ml$/.test(c.uri))) refreshAll();
+    if (p.changes.some((c) => /\.drainguard\.ya?ml$/.test(c.uri))) {
+      refreshAll();
+      return;
+    }
+    let changed = false;
+    for (const c of p.changes) {
+      if (!/\.ya?ml$/i.test(c.uri)) continue;
+      changed = (c.type === FileChangeType.Deleted ? index.remove(c.uri) : index.refreshFromDisk(c.uri)) || changed;
+    }
+    if (changed) refreshDiagnostics();
   });
 
-  documents.onDidOpen((e) => schedulePush(e.document));
-  documents.onDidChangeContent((e) => schedulePush(e.document));
+  documents.onDidOpen((e) => {
+    index.markOpen(e.document.uri, true);
+    if (index.setText(e.document.uri, e.document.getText())) refreshDiagnostics(e.document.uri);
+    schedulePush(e.document);
+  });
+  documents.onDidChangeContent((e) => {
+    if (index.setText(e.document.uri, e.document.getText())) refreshDiagnostics(e.document.uri);
+    schedulePush(e.document);
+  });
   documents.onDidClose((e) => {
+    index.markOpen(e.document.uri, false);
+    // Back to what is on disk (or nothing, for an unsaved buffer).
+    if (e.document.uri.startsWith('file:') ? index.refreshFromDisk(e.document.uri) : index.remove(e.document.uri)) refreshDiagnostics(e.document.uri);
     analyses.delete(e.document.uri);
     clearTimeout(pending.get(e.document.uri));
     if (!pull) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });

@@ -11,6 +11,7 @@ import type { Range, Sourced, ValueSource } from '../types';
 import { parseGoBool } from '../yaml/goyaml';
 import { pairOf, rangeOf, scalarAt, stringAt, type KeyedPair } from '../yaml/nodes';
 import type { K8sObject } from './documents';
+import { meshSourcesOf, proxyConfigResourceOf, ROOT_NAMESPACE, type MeshLifecycle, type MeshSource, type ProxyConfigResource } from './mesh';
 import type { ContainerInfo, HookInfo, PodTemplate } from './pod-template';
 import { parseProxyConfigAnnotation, PROXY_CONFIG_ANNOTATION, type MetadataEntry, type ParsedProxyConfig } from './proxy-config';
 
@@ -34,10 +35,33 @@ export interface NamespaceInfo {
 /** Cross-file facts of one run (the CLI's files, the editor's workspace). */
 export interface AnalysisContext {
   namespaces: Map<string, NamespaceInfo>;
+  /** Mesh-wide configuration sources of the run (IstioOperator, ConfigMaps, Helm values…). */
+  mesh: MeshSource[];
+  proxyConfigs: ProxyConfigResource[];
 }
 
 export function emptyContext(): AnalysisContext {
-  return { namespaces: new Map() };
+  return { namespaces: new Map(), mesh: [], proxyConfigs: [] };
+}
+
+/**
+ * The order in which disagreeing sources of one revision win: the rendered ConfigMaps are what
+ * istiod reads at run time; the operator and Helm inputs generate them.
+ */
+export const MESH_SOURCE_ORDER: readonly MeshSource['kind'][] = ['mesh ConfigMap', 'injector ConfigMap', 'IstioOperator', 'Sail Istio', 'istiod Helm values', '.drainguard.yaml'];
+
+/** The mesh sources of a revision, the winning one first. */
+export function meshSourcesFor(ctx: AnalysisContext, revision: string): MeshSource[] {
+  return ctx.mesh.filter((m) => m.revision === revision).sort((a, b) => MESH_SOURCE_ORDER.indexOf(a.kind) - MESH_SOURCE_ORDER.indexOf(b.kind));
+}
+
+/** A mesh value from the first source (in winning order) that has it. */
+function firstOf<T>(sources: MeshSource[], pick: (m: MeshSource) => T | undefined): { value: T; source: MeshSource } | undefined {
+  for (const m of sources) {
+    const v = pick(m);
+    if (v !== undefined) return { value: v, source: m };
+  }
+  return undefined;
 }
 
 export interface Injection {
@@ -71,12 +95,18 @@ export interface PodAnalysis {
   /** A custom `istio-proxy` container declared in the pod template (custom injection). */
   proxyContainer?: ContainerInfo;
   /** The istio-proxy preStop: its known seconds (0 without one), and whether it waits for the app. */
-  proxyPreStop: { seconds: number; exact: boolean; hook?: HookInfo; waitsForApp: boolean };
+  proxyPreStop: { seconds: number; exact: boolean; hook?: HookInfo; waitsForApp: boolean; mesh?: { lifecycle: MeshLifecycle; source: MeshSource } };
   /** The app containers (regular containers other than istio-proxy). */
   apps: ContainerInfo[];
   injection: Injection;
   gateway: boolean;
   statusPort: number;
+  /** The control-plane revision the pod is injected by. */
+  revision: string;
+  /** The mesh-wide `global.proxy.lifecycle` that the injector gives this pod's istio-proxy, if any. */
+  meshLifecycle?: { lifecycle: MeshLifecycle; source: MeshSource };
+  /** holdApplicationUntilProxyStarts in effect, and where from. */
+  hold: Sourced<boolean>;
 }
 
 const fileSource = (uri: string, node: unknown, label?: string): ValueSource => {
@@ -114,6 +144,12 @@ export function analyzePod(uri: string, text: string, pod: PodTemplate, settings
   // The istio-proxy container's env (custom injection) overrides proxyMetadata, as the injector merges env by name.
   const proxyEnv = proxyContainer?.env;
 
+  // The pod's revision and the mesh sources that configure it.
+  const nsInfo = pod.object.namespace !== undefined ? ctx.namespaces.get(pod.object.namespace) : undefined;
+  const revision = stringAt(doc, pod.labels, 'istio.io/rev') ?? nsInfo?.revLabel ?? 'default';
+  const mesh = meshSourcesFor(ctx, revision);
+  const meshDrain = firstOf(mesh, (m) => (m.defaultConfig?.drain ? { seconds: m.defaultConfig.drain.seconds, range: m.defaultConfig.drain.field.valueNode.range } : undefined));
+
   // Drain.
   let drain: DrainValue;
   const legacy = proxyEnv?.get('TERMINATION_DRAIN_DURATION_SECONDS');
@@ -125,6 +161,10 @@ export function analyzePod(uri: string, text: string, pod: PodTemplate, settings
     drain = { value: undefined, own: true, range: proxyConfig.drainField.valueNode.range, source: { kind: 'unknown', detail: 'invalid terminationDrainDuration' } };
   } else if (legacy?.value !== undefined && (compareVersion(settings.istioVersion, 1, 10) ?? 0) < 0 && settings.istioVersion && /^\d+$/.test(legacy.value)) {
     drain = { value: Number(legacy.value), own: true, range: rangeOf(legacy.node), source: fileSource(uri, legacy.node, 'TERMINATION_DRAIN_DURATION_SECONDS') };
+  } else if (meshDrain) {
+    drain = { value: meshDrain.value.seconds, own: false, range: meshDrain.value.range, source: { kind: 'file', uri: meshDrain.source.uri, range: meshDrain.value.range, label: meshDrain.source.label, line: lineAt(meshDrain.source.text, meshDrain.value.range.start) } };
+  } else if (settingSeconds(settings.mesh?.terminationDrainDuration) !== undefined) {
+    drain = { value: settingSeconds(settings.mesh?.terminationDrainDuration), own: false, source: { kind: 'setting', name: 'mesh.terminationDrainDuration (.drainguard.yaml)' } };
   } else if (settingSeconds(settings.defaultDrainDuration) !== undefined) {
     drain = { value: settingSeconds(settings.defaultDrainDuration), own: false, source: { kind: 'setting', name: settings.origins.defaultDrainDuration ? `defaultDrainDuration (${settings.origins.defaultDrainDuration})` : 'defaultDrainDuration' } };
   } else {
@@ -133,31 +173,76 @@ export function analyzePod(uri: string, text: string, pod: PodTemplate, settings
 
   // EXIT_ON_ZERO_ACTIVE_CONNECTIONS and MINIMUM_DRAIN_DURATION.
   const meta = proxyConfig?.proxyMetadata;
-  const exitEntry = meta?.get('EXIT_ON_ZERO_ACTIVE_CONNECTIONS');
-  const exitEnv = proxyEnv?.get('EXIT_ON_ZERO_ACTIVE_CONNECTIONS');
-  let exitOnZero: PodAnalysis['exitOnZero'] = { value: false, source: { kind: 'istio-default' } };
-  if (exitEnv?.value !== undefined) exitOnZero = { value: parseGoBool(exitEnv.value) === true, source: fileSource(uri, exitEnv.node, 'istio-proxy env') };
-  else if (exitEntry?.value !== undefined) exitOnZero = { value: parseGoBool(exitEntry.value) === true, source: { kind: 'file', uri, range: exitEntry.valueRange, label: 'proxyMetadata' }, entry: exitEntry };
-  const minEntry = meta?.get('MINIMUM_DRAIN_DURATION');
-  const minEnv = proxyEnv?.get('MINIMUM_DRAIN_DURATION');
+  // Agent environment, key by key, highest first: the custom istio-proxy container's env, a
+  // selecting ProxyConfig, the pod annotation's proxyMetadata, a namespace ProxyConfig, a
+  // root-namespace ProxyConfig, the mesh's defaultConfig, .drainguard.yaml's mesh section.
+  const crs = proxyConfigsFor(ctx, pod);
+  const agentEnv = (name: string): { value: string; source: ValueSource; entry?: MetadataEntry } | undefined => {
+    const env = proxyEnv?.get(name);
+    if (env?.value !== undefined) return { value: env.value, source: fileSource(uri, env.node, 'istio-proxy env') };
+    for (const [cr, scope] of crs) {
+      if (scope !== 'selector') continue;
+      const v = cr.env.get(name);
+      if (v) return { value: v.value, source: { kind: 'file', uri: cr.uri, range: v.range, label: `ProxyConfig ${cr.object.name ?? ''}`.trim(), line: lineAt(cr.text, v.range.start) } };
+    }
+    const entry = meta?.get(name);
+    if (entry?.value !== undefined) return { value: entry.value, source: { kind: 'file', uri, range: entry.valueRange, label: 'proxyMetadata' }, entry };
+    for (const [cr, scope] of crs) {
+      if (scope === 'selector') continue;
+      const v = cr.env.get(name);
+      if (v) return { value: v.value, source: { kind: 'file', uri: cr.uri, range: v.range, label: `ProxyConfig ${cr.object.name ?? ''}`.trim(), line: lineAt(cr.text, v.range.start) } };
+    }
+    const m = firstOf(mesh, (src) => src.defaultConfig?.proxyMetadata.get(name));
+    if (m?.value.value !== undefined) return { value: m.value.value, source: { kind: 'file', uri: m.source.uri, range: m.value.valueRange, label: m.source.label, line: lineAt(m.source.text, m.value.valueRange.start) } };
+    const fromSettings = settings.mesh?.proxyMetadata?.[name];
+    if (fromSettings !== undefined) return { value: fromSettings, source: { kind: 'setting', name: `mesh.proxyMetadata.${name} (.drainguard.yaml)` } };
+    return undefined;
+  };
+  const exitRaw = agentEnv('EXIT_ON_ZERO_ACTIVE_CONNECTIONS');
+  const exitOnZero: PodAnalysis['exitOnZero'] = exitRaw ? { value: parseGoBool(exitRaw.value) === true, source: exitRaw.source, entry: exitRaw.entry } : { value: false, source: { kind: 'istio-default' } };
   let minDrain: Sourced<number> = { value: DEFAULT_MIN_DRAIN, source: { kind: 'istio-default' } };
-  const minText = minEnv?.value ?? minEntry?.value;
-  if (minText !== undefined) {
-    const d = parseGoDuration(minText);
+  const minRaw = agentEnv('MINIMUM_DRAIN_DURATION');
+  if (minRaw) {
+    const d = parseGoDuration(minRaw.value);
     // An invalid value only logs a warning in the agent and falls back to the default.
-    if (d.ok) minDrain = { value: Math.max(0, d.seconds), source: minEnv?.value !== undefined ? fileSource(uri, minEnv.node, 'istio-proxy env') : { kind: 'file', uri, range: minEntry!.valueRange, label: 'proxyMetadata' } };
+    if (d.ok) minDrain = { value: Math.max(0, d.seconds), source: minRaw.source };
   }
 
-  const native = nativeMode(uri, pod, settings, proxyContainer);
+  const native = nativeMode(uri, pod, settings, proxyContainer, mesh);
   const injection = injectionOf(uri, pod, settings, ctx);
 
   const hook = proxyContainer?.preStop;
-  const proxyPreStop = {
-    seconds: hook?.duration?.seconds ?? 0,
-    exact: hook ? (hook.duration?.exact ?? false) : true,
-    hook,
-    waitsForApp: hook?.netstat !== undefined,
-  };
+  // The injector copies `global.proxy.lifecycle` onto istio-proxy; a custom istio-proxy
+  // lifecycle in the pod template is merged over it and wins.
+  const ml = firstOf(mesh, (m) => m.lifecycle);
+  const meshLifecycle = ml ? { lifecycle: ml.value, source: ml.source } : undefined;
+  const useMesh = !proxyContainer?.lifecyclePair && meshLifecycle?.lifecycle.hasPreStop;
+  const proxyPreStop = useMesh
+    ? { seconds: meshLifecycle!.lifecycle.preStopSeconds, exact: meshLifecycle!.lifecycle.preStopExact, hook: undefined, waitsForApp: meshLifecycle!.lifecycle.waitsForApp, mesh: meshLifecycle }
+    : {
+        seconds: hook?.duration?.seconds ?? 0,
+        exact: hook ? (hook.duration?.exact ?? false) : true,
+        hook,
+        waitsForApp: hook?.netstat !== undefined,
+      };
+
+  // holdApplicationUntilProxyStarts: the pod annotation, then the mesh (defaultConfig or values).
+  let hold: Sourced<boolean> = { value: false, source: { kind: 'istio-default' } };
+  if (proxyConfig?.holdApplicationUntilProxyStarts !== undefined) {
+    const f = proxyConfig.fields.find((x) => x.key === 'holdApplicationUntilProxyStarts' || x.key === 'hold_application_until_proxy_starts');
+    hold = { value: proxyConfig.holdApplicationUntilProxyStarts, source: f ? { kind: 'file', uri, range: f.valueNode.range, label: 'holdApplicationUntilProxyStarts' } : { kind: 'unknown', detail: 'annotation' } };
+  } else {
+    const h = firstOf(mesh, (m) => {
+      const dc = m.defaultConfig;
+      if (dc?.holdApplicationUntilProxyStarts !== undefined) {
+        const f = dc.fields.find((x) => x.key === 'holdApplicationUntilProxyStarts');
+        return { value: dc.holdApplicationUntilProxyStarts, range: f?.valueNode.range ?? m.range };
+      }
+      return m.holdValues;
+    });
+    if (h) hold = { value: h.value.value, source: { kind: 'file', uri: h.source.uri, range: h.value.range, label: h.source.label, line: lineAt(h.source.text, h.value.range.start) } };
+    else if (settings.mesh?.holdApplicationUntilProxyStarts !== undefined) hold = { value: settings.mesh.holdApplicationUntilProxyStarts, source: { kind: 'setting', name: 'mesh.holdApplicationUntilProxyStarts (.drainguard.yaml)' } };
+  }
 
   const templates = stringAt(doc, pod.annotations, 'inject.istio.io/templates') ?? '';
   const gateway =
@@ -167,11 +252,11 @@ export function analyzePod(uri: string, text: string, pod: PodTemplate, settings
   const portText = stringAt(doc, pod.annotations, 'status.sidecar.istio.io/port');
   const statusPort = portText && /^\d+$/.test(portText) ? Number(portText) : (proxyConfig?.statusPort ?? DEFAULT_STATUS_PORT);
 
-  return { uri, pod, proxyConfig, grace, drain, native, exitOnZero, minDrain, proxyContainer, proxyPreStop, apps, injection, gateway, statusPort };
+  return { uri, pod, proxyConfig, grace, drain, native, exitOnZero, minDrain, proxyContainer, proxyPreStop, apps, injection, gateway, statusPort, revision, meshLifecycle, hold };
 }
 
 /** Native or classic sidecar, and why. */
-function nativeMode(uri: string, pod: PodTemplate, settings: Settings, proxyContainer: ContainerInfo | undefined): Sourced<boolean> {
+function nativeMode(uri: string, pod: PodTemplate, settings: Settings, proxyContainer: ContainerInfo | undefined, mesh: MeshSource[]): Sourced<boolean> {
   const annPair = pairOf(pod.annotations, 'sidecar.istio.io/nativeSidecar');
   const istio = settings.istioVersion;
   if (annPair && isScalar(annPair.value)) {
@@ -189,8 +274,19 @@ function nativeMode(uri: string, pod: PodTemplate, settings: Settings, proxyCont
   if (proxyContainer?.restartAlways) return { value: true, source: fileSource(uri, proxyContainer.node, 'istio-proxy init container with restartPolicy: Always') };
   if (settings.nativeSidecars === 'on') return { value: true, source: { kind: 'setting', name: 'nativeSidecars: on' } };
   if (settings.nativeSidecars === 'off') return { value: false, source: { kind: 'setting', name: 'nativeSidecars: off' } };
-  const i = compareVersion(istio, 1, 27);
   const k = compareVersion(settings.kubernetesVersion, 1, 33);
+  // istiod's ENABLE_NATIVE_SIDECARS from the repository's control-plane config.
+  const env = firstOf(mesh, (m) => m.nativeSidecars);
+  const envValue = env?.value.value ?? settings.mesh?.enableNativeSidecars;
+  if (envValue !== undefined) {
+    const source: ValueSource = env ? { kind: 'file', uri: env.source.uri, range: env.value.range, label: `${env.source.label} ENABLE_NATIVE_SIDECARS`, line: lineAt(env.source.text, env.value.range.start) } : { kind: 'setting', name: 'mesh.enableNativeSidecars (.drainguard.yaml)' };
+    const v = envValue.toLowerCase();
+    if (v === 'true') return { value: true, source };
+    if (v === 'false') return { value: false, source };
+    // auto: native only when every node runs kubelet 1.33 or newer.
+    if (v === 'auto') return { value: k !== undefined && k >= 0, source };
+  }
+  const i = compareVersion(istio, 1, 27);
   if (i !== undefined && k !== undefined && i >= 0 && k >= 0) return { value: true, source: { kind: 'setting', name: `istioVersion ${istio} and kubernetesVersion ${settings.kubernetesVersion} (ENABLE_NATIVE_SIDECARS=auto)` } };
   return { value: false, source: { kind: 'istio-default' } };
 }
@@ -231,9 +327,32 @@ export function injectionOf(uri: string, pod: PodTemplate, settings: Settings, c
   return { injected: false, reason: 'no injection evidence (no inject label, Istio annotation, istio-proxy container or labelled Namespace)' };
 }
 
-/** Collect the cross-file facts of one object (Namespaces). */
-export function contributeToContext(uri: string, obj: K8sObject, ctx: AnalysisContext): void {
-  if (obj.kind !== 'Namespace' || obj.name === undefined) return;
+/** The ProxyConfig resources that apply to a pod, with how they select it. */
+function proxyConfigsFor(ctx: AnalysisContext, pod: PodTemplate): [ProxyConfigResource, 'selector' | 'namespace' | 'root'][] {
+  const out: [ProxyConfigResource, 'selector' | 'namespace' | 'root'][] = [];
+  const ns = pod.object.namespace;
+  for (const cr of ctx.proxyConfigs) {
+    if (cr.selector && cr.selector.size > 0) {
+      if (cr.namespace !== ns) continue;
+      let all = true;
+      for (const [k, v] of cr.selector) if (stringAt(pod.doc, pod.labels, k) !== v) all = false;
+      if (all) out.push([cr, 'selector']);
+    } else if (cr.namespace !== undefined && cr.namespace === ns) out.push([cr, 'namespace']);
+    else if (cr.namespace === ROOT_NAMESPACE) out.push([cr, 'root']);
+  }
+  const rank = { selector: 0, namespace: 1, root: 2 };
+  return out.sort((a, b) => rank[a[1]] - rank[b[1]]);
+}
+
+/** Collect the cross-file facts of one object (Namespaces, mesh configuration, ProxyConfigs). */
+export function contributeToContext(uri: string, text: string, obj: K8sObject, ctx: AnalysisContext): void {
+  if (obj.kind !== 'Namespace') {
+    const pc = proxyConfigResourceOf(uri, text, obj);
+    if (pc) ctx.proxyConfigs.push(pc);
+    else ctx.mesh.push(...meshSourcesOf(uri, text, obj));
+    return;
+  }
+  if (obj.name === undefined) return;
   const inj = scalarAt(obj.doc, obj.labels, 'istio-injection');
   const rev = scalarAt(obj.doc, obj.labels, 'istio.io/rev');
   if (!inj && !rev) return;
@@ -243,4 +362,11 @@ export function contributeToContext(uri: string, obj: K8sObject, ctx: AnalysisCo
     revLabel: rev && rev.value !== null ? String(rev.value) : undefined,
     source: fileSource(uri, inj ?? rev, 'Namespace label'),
   });
+}
+
+/** 1-based line of an offset in a text. */
+export function lineAt(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

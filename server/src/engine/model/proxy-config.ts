@@ -184,6 +184,26 @@ export function readProxyConfigString(src: ScalarSource, out: ParsedProxyConfig)
     });
     return out;
   }
+  return readProxyConfigMap(root, { text: src.value, map }, out);
+}
+
+/**
+ * The text a ProxyConfig mapping was parsed from and how its offsets map to the file: the
+ * annotation string through its scalar map, or the file itself (identity) for a
+ * `defaultConfig` written as YAML in a manifest.
+ */
+export interface MappedText {
+  text: string;
+  map(start: number, end: number): Range;
+}
+
+/** The identity mapping over a file's own text. */
+export function fileText(text: string): MappedText {
+  return { text, map: (start, end) => ({ start, end }) };
+}
+
+/** Read a ProxyConfig mapping node (the annotation's root, or a mesh `defaultConfig`). */
+export function readProxyConfigMap(root: YAMLMap, src: MappedText, out: ParsedProxyConfig): ParsedProxyConfig {
   out.root = root;
   for (const item of root.items) {
     if (!isPair(item)) continue;
@@ -196,12 +216,12 @@ export function readProxyConfigString(src: ScalarSource, out: ParsedProxyConfig)
   return out;
 }
 
-function innerNode(src: ScalarSource, node: Node | null, after?: Node): InnerNode {
+function innerNode(src: MappedText, node: Node | null, after?: Node): InnerNode {
   let r = node?.range;
   if (!r && after?.range) r = [after.range[1], after.range[1], after.range[1]];
   const inner = { start: r?.[0] ?? 0, end: r?.[1] ?? 0 };
-  const res: InnerNode = { node, range: toOuterRange(src, inner.start, inner.end), inner };
-  if (isScalar(node)) res.scalar = goScalar(src.value, node);
+  const res: InnerNode = { node, range: src.map(inner.start, inner.end), inner };
+  if (isScalar(node)) res.scalar = goScalar(src.text, node);
   else if (node === null) res.scalar = { type: 'null' };
   return res;
 }
@@ -231,7 +251,7 @@ function describe(s: GoYamlScalar | undefined, node: Node | null): string {
   }
 }
 
-function checkField(src: ScalarSource, field: ProxyConfigField, out: ParsedProxyConfig): void {
+function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyConfig): void {
   const spec = field.spec;
   if (!spec || spec.type === 'removed') return;
   const v = field.valueNode;
@@ -346,8 +366,8 @@ function checkField(src: ScalarSource, field: ProxyConfigField, out: ParsedProxy
 }
 
 /** The text of an inner scalar as written. */
-function scalarText(src: ScalarSource, n: InnerNode): string {
-  return src.value.slice(n.inner.start, n.inner.end);
+function scalarText(src: MappedText, n: InnerNode): string {
+  return src.text.slice(n.inner.start, n.inner.end);
 }
 
 function rangeOfNode(node: unknown): Range | undefined {

@@ -15,6 +15,7 @@ export function ruleDocsUrl(id: string): string {
 const NEEDS: Record<Rule['needs'], string> = {
   kubernetes: 'Kubernetes validity: checked on every object, Istio or not.',
   annotation: 'Runs wherever the Istio annotation it checks is written.',
+  mesh: 'Istio control-plane configuration: IstioOperator, Sail `Istio`, the injector and mesh ConfigMaps, istiod Helm values.',
   injection:
     'Runs only on pods with evidence of sidecar injection (the `sidecar.istio.io/inject: "true"` label, an `istio.io/rev` label, an Istio annotation, a custom `istio-proxy` container, or a labelled Namespace in the same run), or with `assumeInjection: always`.',
 };

@@ -5,6 +5,7 @@
  * (`PodAnalysis`, `K8sObject`); they never parse YAML themselves and never switch on `kind`.
  */
 import type { AnalysisContext, PodAnalysis } from '../model/effective';
+import type { MeshSource } from '../model/mesh';
 import type { K8sObject, ParsedDocument } from '../model/documents';
 import type { Settings } from '../settings';
 import type { Finding, Fix, RelatedValue, Range, Severity, ValueSource } from '../types';
@@ -16,7 +17,9 @@ export type RuleNeeds =
   /** Runs wherever the Istio annotation it checks is written. */
   | 'annotation'
   /** Needs evidence that a sidecar is injected. */
-  | 'injection';
+  | 'injection'
+  /** Runs on Istio control-plane configuration (IstioOperator, injector and mesh ConfigMaps, Helm values). */
+  | 'mesh';
 
 export interface RuleDocs {
   /** What happens at shutdown when this goes wrong, and why. */
@@ -61,6 +64,8 @@ export interface RuleContext {
   objects: K8sObject[];
   /** The pod templates of this document with their effective values. */
   pods: PodAnalysis[];
+  /** The mesh configuration sources in this document. */
+  mesh: MeshSource[];
   /** `shutdownMargin` in seconds. */
   margin: number;
   report(r: Report): void;

@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { applyFix, check, dedent, pointed } from '../helpers';
+
+const ID = 'injector-no-prestop';
+
+const injector = (values: string) =>
+  dedent(`
+  apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: istio-sidecar-injector
+    namespace: istio-system
+  data:
+  `) + values;
+
+function lifecycleOf(fixed: string): unknown {
+  // The JSON inside the fixed ConfigMap parses and holds the loop.
+  const m = /values: (?:\|-?\n([\s\S]*)|'(.*)')$/m.exec(fixed);
+  assert.ok(m, 'values found');
+  const json = m[1] !== undefined ? m[1].replace(/^ {4}/gm, '') : m[2]!.replace(/''/g, "'");
+  return JSON.parse(json).global.proxy.lifecycle;
+}
+
+describe(ID, () => {
+  test('pretty JSON in a block scalar: points at "proxy", inserts keeping the format', () => {
+    const text = injector('  values: |-\n    {\n      "global": {\n        "hub": "docker.io/istio",\n        "proxy": {\n          "image": "proxyv2"\n        }\n      }\n    }\n');
+    const [f] = check(text, {}, ID);
+    assert.equal(pointed(text, f!), '"proxy"');
+    const out = applyFix(text, ID);
+    assert.match(out, /\n {10}"lifecycle": \{\n {12}"preStop": \{\n/);
+    assert.match(out, /\n {10}"image": "proxyv2"\n/);
+    const lc = lifecycleOf(out) as { preStop: { exec: { command: string[] } } };
+    assert.deepEqual(lc.preStop.exec.command.slice(0, 2), ['/bin/sh', '-c']);
+    assert.match(lc.preStop.exec.command[2]!, /egrep -v 'envoy\|pilot-agent'/);
+  });
+
+  test("one-line JSON in single quotes: the loop's quotes are doubled", () => {
+    const text = injector(`  values: '{"global": {"proxy": {"image": "proxyv2"}}, "revision": ""}'\n`);
+    const out = applyFix(text, ID);
+    assert.match(out, /values: '\{"global": \{"proxy": \{"lifecycle": \{"preStop": \{"exec": \{"command": \["\/bin\/sh", "-c", "while .*egrep -v ''envoy\|pilot-agent''.*"\]\}\}\}, "image": "proxyv2"\}\}, "revision": ""\}'/);
+    assert.ok(lifecycleOf(out));
+  });
+
+  test('no proxy object: inserted under global, pointing at values', () => {
+    const text = injector('  values: |-\n    {"global": {"hub": "x"}}\n');
+    const [f] = check(text, {}, ID);
+    assert.equal(pointed(text, f!), 'values');
+    assert.ok(lifecycleOf(applyFix(text, ID)));
+  });
+
+  test('IstioOperator: inserts spec.values.global.proxy.lifecycle as YAML', () => {
+    const text = dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    metadata:
+      name: cp
+    spec:
+      values:
+        global:
+          proxy:
+            image: proxyv2 # keep
+    `);
+    const [f] = check(text, {}, ID);
+    assert.equal(pointed(text, f!), 'proxy');
+    const out = applyFix(text, ID);
+    assert.match(out, /\n {6}proxy:\n {8}lifecycle:\n {10}preStop:\n {12}exec:\n {14}command:\n {16}- \/bin\/sh\n {16}- -c\n {16}- "while /);
+    assert.match(out, /image: proxyv2 # keep/);
+  });
+
+  test('istiod Helm values recognised by content', () => {
+    const text = 'global:\n  hub: docker.io/istio\n  proxy:\n    resources: {}\nmeshConfig:\n  accessLogFile: /dev/stdout\n';
+    const out = applyFix(text, ID);
+    assert.match(out, /^ {2}proxy:\n {4}lifecycle:\n {6}preStop:/m);
+  });
+
+  test('silent: a lifecycle is set; native sidecars on; not Istio config', () => {
+    assert.deepEqual(check(injector('  values: \'{"global": {"proxy": {"lifecycle": {"preStop": {"sleep": {"seconds": 5}}}}}}\'\n'), {}, ID), []);
+    assert.deepEqual(check(injector('  values: \'{"global": {"proxy": {}}, "pilot": {"env": {"ENABLE_NATIVE_SIDECARS": "true"}}}\'\n'), {}, ID), []);
+    assert.deepEqual(check(injector('  values: \'{"global": {"proxy": {}}}\'\n'), { nativeSidecars: 'on' }, ID), []);
+    assert.deepEqual(check('global:\n  name: x\nreplicas: 2\n', {}, ID), []);
+  });
+
+  test('distroless: reported without the shell fix', () => {
+    const [f] = check(injector('  values: \'{"global": {"variant": "distroless", "proxy": {}}}\'\n'), {}, ID);
+    assert.match(f!.message, /distroless/);
+    assert.equal(f!.fixes.length, 0);
+  });
+});
