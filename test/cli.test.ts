@@ -174,6 +174,14 @@ describe('drainguard check', () => {
     assert.equal(cli(['check', '--no-inline-suppressions', '-'], { input: suppressed }).code, 1);
   });
 
+  test('a directory is one context: the IstioOperator drain applies to the Deployment in another file', () => {
+    const r = cli(['check', '--no-color', 'test/fixtures/mesh-operator']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^test\/fixtures\/mesh-operator\/shop\.yaml:\d+:\d+ error drain-exceeds-grace .*45s \(IstioOperator control-plane, istio-operator\.yaml:9\)/m);
+    const alone = cli(['check', '--no-color', 'test/fixtures/mesh-operator/shop.yaml']);
+    assert.equal(alone.code, 0, 'alone, the Deployment has the default 5s drain');
+  });
+
   test('help, version and rules', () => {
     assert.match(cli(['--help']).stdout, /Usage: drainguard check/);
     assert.match(cli(['--version']).stdout, /^drainguard \d+\.\d+\.\d+/);

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { parseAllDocuments } from 'yaml';
 import { dedent } from './helpers';
 import { startClient, type Client } from './lsp-client';
 
@@ -86,5 +88,58 @@ describe('language server workspace index', () => {
     await c.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: opUri, type: 2 }] });
     await refreshed;
     assert.deepEqual(await pull(appUri), []);
+  });
+});
+
+describe('a quick fix on another file: the injector ConfigMap', () => {
+  let c: Client;
+  let dir: string;
+  const INJECTOR = dedent(`
+  apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: istio-sidecar-injector
+    namespace: istio-system
+  data:
+    values: |-
+      {
+        "global": {
+          "proxy": {
+            "image": "proxyv2"
+          }
+        }
+      }
+  `);
+  const WORKER = APP.replace('          image: web\n', '          image: web\n          lifecycle:\n            preStop:\n              sleep:\n                seconds: 15\n');
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'drainguard-ws2-'));
+    writeFileSync(join(dir, 'injector.yaml'), INJECTOR);
+    writeFileSync(join(dir, 'worker.yaml'), WORKER);
+    c = await startClient({ pull: true, rootUri: pathToFileURL(dir).toString() });
+  });
+  after(async () => c.close());
+
+  test('app-outlives-sidecar offers the mesh-wide preStop as an edit of injector.yaml', async () => {
+    const uri = pathToFileURL(join(dir, 'worker.yaml')).toString();
+    const injUri = pathToFileURL(join(dir, 'injector.yaml')).toString();
+    const refreshed = c.nextRefresh();
+    await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: WORKER } });
+    await refreshed.catch(() => undefined);
+    const items = ((await c.conn.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] }).items;
+    const d = items.find((x) => x.code === 'app-outlives-sidecar');
+    assert.ok(d, JSON.stringify(items.map((x) => x.code)));
+    const actions = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[];
+    const a = actions.find((x) => /in injector\.yaml$/.test(x.title));
+    assert.ok(a, actions.map((x) => x.title).join(' | '));
+    const change = a.edit!.documentChanges![0] as { textDocument: { uri: string; version: number | null }; edits: TextEdit[] };
+    assert.equal(change.textDocument.uri, injUri);
+    assert.equal(change.textDocument.version, null);
+    const fixed = TextDocument.applyEdits(TextDocument.create(injUri, 'yaml', 0, INJECTOR), change.edits);
+    const docs = parseAllDocuments(fixed);
+    assert.deepEqual(docs.flatMap((x) => x.errors), []);
+    const values = JSON.parse((docs[0]!.toJS() as { data: { values: string } }).data.values);
+    assert.deepEqual(values.global.proxy.lifecycle.preStop.exec.command.slice(0, 2), ['/bin/sh', '-c']);
+    assert.equal(values.global.proxy.image, 'proxyv2');
   });
 });

@@ -55,3 +55,36 @@ describe(ID, () => {
     assert.match(applyFix(text, ID), /terminationDrainDuration: 20s\r\n/);
   });
 });
+
+describe(`${ID} on mesh configuration`, () => {
+  test('IstioOperator meshConfig.defaultConfig', () => {
+    const text = dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      meshConfig:
+        defaultConfig:
+          terminationDrainDuration: 30
+    `);
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), '30');
+    assert.match(fs[0]!.message, /^IstioOperator: .*rejects this mesh configuration/);
+    assert.match(applyFix(text, ID), /terminationDrainDuration: 30s\n/);
+  });
+  test('the mesh ConfigMap: YAML inside a string', () => {
+    const text = dedent(`
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: istio
+    data:
+      mesh: |-
+        defaultConfig:
+          terminationDrainDuration: "20"
+    `);
+    const fs = check(text, {}, ID);
+    assert.equal(pointed(text, fs[0]!), '"20"');
+    assert.match(applyFix(text, ID), /terminationDrainDuration: "20s"\n/);
+  });
+});

@@ -97,3 +97,29 @@ describe(ID, () => {
     assert.deepEqual(f.fixes, []);
   });
 });
+
+describe('native-sidecar-lifecycle-override on mesh-wide lifecycle', () => {
+  const iop = (env: string) =>
+    dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      values:
+        pilot:
+          env:
+            ENABLE_NATIVE_SIDECARS: "${env}"
+        global:
+          proxy:
+            lifecycle:
+              preStop:
+                sleep:
+                  seconds: 5
+    `);
+  test('fires on the lifecycle key when the revision runs native sidecars', () => {
+    const text = iop('true');
+    const fs = check(text, {}, 'native-sidecar-lifecycle-override');
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), 'lifecycle');
+  });
+  test('silent for classic sidecars', () => assert.deepEqual(check(iop('false'), {}, 'native-sidecar-lifecycle-override'), []));
+});

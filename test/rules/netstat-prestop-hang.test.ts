@@ -125,3 +125,39 @@ describe(ID, () => {
     assert.deepEqual(check(more, {}, ID)[0]!.fixes, []);
   });
 });
+
+describe('netstat-prestop-hang on mesh-wide lifecycle', () => {
+  const loop = "while [ $(netstat -plunt | grep tcp | grep -v envoy | wc -l | xargs) -ne 0 ]; do sleep 1; done";
+  test('injector values JSON: points at the command element, fixes it inside the JSON', () => {
+    const text = dedent(`
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: istio-sidecar-injector
+    data:
+      values: |-
+        {"global": {"proxy": {"lifecycle": {"preStop": {"exec": {"command": ["/bin/sh", "-c", ${JSON.stringify(loop)}]}}}}}}
+    `);
+    const fs = check(text, {}, 'netstat-prestop-hang');
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), JSON.stringify(loop));
+    const out = applyFix(text, 'netstat-prestop-hang');
+    assert.match(out, /egrep -v 'envoy\|pilot-agent'/);
+  });
+  test('IstioOperator values: fixed in YAML', () => {
+    const text = dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      values:
+        global:
+          proxy:
+            lifecycle:
+              preStop:
+                exec:
+                  command: ["/bin/sh", "-c", ${JSON.stringify(loop)}]
+    `);
+    const out = applyFix(text, 'netstat-prestop-hang');
+    assert.match(out, /egrep -v 'envoy\|pilot-agent'/);
+  });
+});

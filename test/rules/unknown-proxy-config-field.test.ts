@@ -137,3 +137,20 @@ describe(ID, () => {
   ];
   for (const q of quiet) test(`silent on ${q.replace(/\n\s*/g, ' ')}`, () => assert.deepEqual(check(deployment(q), {}, ID), []));
 });
+
+describe('unknown-proxy-config-field in meshConfig.defaultConfig', () => {
+  test('IstioOperator typo: points at the key, renames it', () => {
+    const text = dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      meshConfig:
+        defaultConfig:
+          terminationDrainDurations: 45s
+    `);
+    const fs = check(text, {}, 'unknown-proxy-config-field');
+    assert.equal(fs.length, 1);
+    assert.equal(pointed(text, fs[0]!), 'terminationDrainDurations');
+    assert.match(applyFix(text, 'unknown-proxy-config-field'), /\n {6}terminationDrainDuration: 45s\n/);
+  });
+});

@@ -49,19 +49,45 @@ function toEdits(doc: TextDocument, edits: readonly TextEdit[]): LspTextEdit[] {
   return edits.map((e) => ({ range: toRange(doc, e), newText: e.newText }));
 }
 
-/** A WorkspaceEdit on one document, versioned when the client supports documentChanges. */
-export function toWorkspaceEdit(doc: TextDocument, edits: readonly TextEdit[], versioned: boolean): WorkspaceEdit {
-  const own = edits.filter((e) => e.uri === undefined || e.uri === doc.uri);
-  if (versioned) return { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: toEdits(doc, own) }] };
-  return { changes: { [doc.uri]: toEdits(doc, own) } };
+/** Finds the text of another document an edit touches (open, or read from disk). */
+export type DocumentResolver = (uri: string) => TextDocument | undefined;
+
+/**
+ * A WorkspaceEdit, versioned when the client supports documentChanges. Edits for other files
+ * (a fix on the injector config) are converted with that file's text; undefined when a file
+ * an edit needs cannot be read.
+ */
+export function toWorkspaceEdit(doc: TextDocument, edits: readonly TextEdit[], versioned: boolean, resolve?: DocumentResolver): WorkspaceEdit | undefined {
+  const byUri = new Map<string, TextEdit[]>();
+  for (const e of edits) {
+    const uri = e.uri ?? doc.uri;
+    byUri.set(uri, [...(byUri.get(uri) ?? []), e]);
+  }
+  const docs = new Map<string, TextDocument>();
+  for (const uri of byUri.keys()) {
+    const d = uri === doc.uri ? doc : resolve?.(uri);
+    if (!d) return undefined;
+    docs.set(uri, d);
+  }
+  if (versioned) {
+    return {
+      documentChanges: [...byUri].map(([uri, es]) => {
+        const d = docs.get(uri)!;
+        return { textDocument: { uri, version: d.version > 0 ? d.version : null }, edits: toEdits(d, es) };
+      }),
+    };
+  }
+  return { changes: Object.fromEntries([...byUri].map(([uri, es]) => [uri, toEdits(docs.get(uri)!, es)])) };
 }
 
-export function toQuickFix(doc: TextDocument, f: Finding, fix: Fix, versioned: boolean): CodeAction {
+export function toQuickFix(doc: TextDocument, f: Finding, fix: Fix, versioned: boolean, resolve?: DocumentResolver): CodeAction | undefined {
+  const edit = toWorkspaceEdit(doc, fix.edits, versioned, resolve);
+  if (!edit) return undefined;
   return {
     title: fix.title,
     kind: CodeActionKind.QuickFix,
     diagnostics: [toDiagnostic(doc, f)],
     isPreferred: fix.preferred === true,
-    edit: toWorkspaceEdit(doc, fix.edits, versioned),
+    edit,
   };
 }

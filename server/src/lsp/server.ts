@@ -21,6 +21,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { analyzeText, describeSource, type FileResult } from '../engine/analyze';
 import { RULES } from '../engine/rules/registry';
@@ -83,6 +84,19 @@ export function startServer(connection: Connection): void {
     const next = make();
     analyses.set(key, next);
     return next;
+  }
+
+  /** Another file a fix edits: the open document, or its text on disk (version 0: not open). */
+  function resolveDocument(uri: string): TextDocument | undefined {
+    const open = documents.get(uri);
+    if (open) return open;
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      const buf = fs.readFileSync(fileURLToPath(uri));
+      return TextDocument.create(uri, 'yaml', 0, new TextDecoder('utf-8', { fatal: true }).decode(buf));
+    } catch {
+      return undefined;
+    }
   }
 
   async function diagnosticsOf(doc: TextDocument): Promise<Diagnostic[]> {
@@ -230,12 +244,16 @@ export function startServer(connection: Connection): void {
         // partial diagnostics (Neovim 0.7 sends only code and range), so they are not trusted.
         for (const f of a.result.findings) {
           if (f.range.start > end || f.range.end < start) continue;
-          for (const fix of f.fixes) actions.push(toQuickFix(doc, f, fix, versioned));
+          for (const fix of f.fixes) {
+            const action = toQuickFix(doc, f, fix, versioned, resolveDocument);
+            if (action) actions.push(action);
+          }
         }
       }
       if (only && wants(FIX_ALL_KIND)) {
         const edits = preferredEdits(a.result.findings, doc.uri);
-        if (edits.length > 0) actions.push({ title: 'Fix all Drainguard findings', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(doc, edits, versioned) });
+        const edit = edits.length > 0 ? toWorkspaceEdit(doc, edits, versioned) : undefined;
+        if (edit) actions.push({ title: 'Fix all Drainguard findings', kind: FIX_ALL_KIND, edit });
       }
       return actions;
     } catch (e) {

@@ -35,6 +35,8 @@ export interface MeshLifecycle {
   waitsForApp: boolean;
   /** The preStop loop lacks the pilot-agent exclusion. */
   netstatHangs: boolean;
+  /** The command element holding the loop: its range in the file, in the mapped text, and its value. */
+  loop?: { range: Range; inner: Range; value: string };
   /** Mapping of the lifecycle's own text to the file (JSON inside the injector ConfigMap). */
   mapped: MappedText;
   doc: Document;
@@ -153,7 +155,7 @@ export function meshSourcesOf(uri: string, text: string, obj: K8sObject): MeshSo
       }
       if (inner.errors.length > 0 || !isMap(inner.contents)) return [src];
       const mapped: MappedText = { text: ss.value, map: (a, b) => toOuterRange(ss, a, b) };
-      readMeshConfig(inner, mapped, inner.contents, src);
+      readMeshConfig(inner, mapped, inner.contents, src, ss);
       return [src];
     }
     return [];
@@ -183,11 +185,12 @@ export function meshSourcesOf(uri: string, text: string, obj: K8sObject): MeshSo
 }
 
 /** `meshConfig.defaultConfig`. */
-function readMeshConfig(doc: Document, text: MappedText, meshConfig: YAMLMap | undefined, src: MeshSource): void {
+function readMeshConfig(doc: Document, text: MappedText, meshConfig: YAMLMap | undefined, src: MeshSource, scalar?: ScalarSource): void {
   const dc = mapAt(doc, meshConfig, 'defaultConfig');
   const pair = pairOf(meshConfig, 'defaultConfig');
   if (!dc || !pair) return;
-  src.defaultConfig = readProxyConfigMap(dc, text, { pair, fields: [], problems: [], proxyMetadata: new Map() });
+  // For the mesh ConfigMap the config is YAML inside a string: fixes edit through its scalar map.
+  src.defaultConfig = readProxyConfigMap(dc, text, { pair, mesh: true, src: scalar, fields: [], problems: [], proxyMetadata: new Map() });
 }
 
 /** The Helm values parts: `global.proxy.lifecycle`, hold, variant, `pilot.env.ENABLE_NATIVE_SIDECARS`. */
@@ -227,7 +230,10 @@ function lifecycleOf(doc: Document, text: MappedText, pair: KeyedPair): MeshLife
     if (v === null || v === undefined || (isScalar(v) && (v.value === null || v.value === ''))) return undefined;
   }
   if (empty) return undefined;
+  const loopNode = loop ? deref(doc, command?.items[loop.argIndex]) : undefined;
+  const loopAt = isScalar(loopNode) && loopNode.range ? { range: text.map(loopNode.range[0], loopNode.range[1]), inner: { start: loopNode.range[0], end: loopNode.range[1] }, value: String(loopNode.value) } : undefined;
   return {
+    loop: loopAt,
     range,
     node,
     hasPreStop: !!pairOf(node, 'preStop'),

@@ -119,8 +119,10 @@ export interface MetadataEntry {
 }
 
 export interface ParsedProxyConfig {
-  /** The annotation's pair in the manifest. */
+  /** The annotation's pair in the manifest (or the mesh's `defaultConfig` pair). */
   pair: KeyedPair;
+  /** A mesh `defaultConfig` rather than a pod annotation: changes what a rejection means. */
+  mesh?: boolean;
   /** The mapping of the string value to the file, when the value is a string scalar. */
   src?: ScalarSource;
   innerDoc?: Document.Parsed;
@@ -260,7 +262,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
   const wrong = (expected: string, suggestion?: string): void => {
     out.problems.push({
       kind: 'wrong-type',
-      message: `\`${field.key}\` must be ${expected}, not ${describe(s, v.node)}: Istio rejects the annotation and the pod is denied.`,
+      message: `\`${field.key}\` must be ${expected}, not ${describe(s, v.node)}: ${rejected(out)}.`,
       range: v.range,
       field,
       suggestion,
@@ -276,7 +278,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
         const n = s && (s.type === 'int' || s.type === 'float') ? s.value : undefined;
         out.problems.push({
           kind: 'bad-duration',
-          message: `\`${field.key}\` must be a Go duration string such as "${n ?? 20}s", not ${describe(s, v.node)}: Istio rejects the annotation and the pod is denied.`,
+          message: `\`${field.key}\` must be a Go duration string such as "${n ?? 20}s", not ${describe(s, v.node)}: ${rejected(out)}.`,
           range: v.range,
           field,
           suggestion: n !== undefined && n >= 0 ? `${n}s` : undefined,
@@ -288,7 +290,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
         const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|sec|secs|seconds?|S)?\s*$/.exec(s.value);
         out.problems.push({
           kind: 'bad-duration',
-          message: `\`${field.key}\`: ${d.error}. Istio reads Go durations (\`20s\`, \`1m30s\`, \`500ms\`); it rejects this value and the pod is denied.`,
+          message: `\`${field.key}\`: ${d.error}. Istio reads Go durations (\`20s\`, \`1m30s\`, \`500ms\`); ${rejected(out)}.`,
           range: v.range,
           field,
           suggestion: m ? `${m[1]}s` : undefined,
@@ -298,7 +300,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
       if (spec.wholeSeconds && (d.seconds < 0.001 || !Number.isInteger(d.seconds))) {
         out.problems.push({
           kind: 'bad-duration',
-          message: `\`${field.key}\` must be at least 1ms and a whole number of seconds (Istio's validation); "${s.value}" is rejected and the pod is denied.`,
+          message: `\`${field.key}\` must be at least 1ms and a whole number of seconds (Istio's validation); "${s.value}" is rejected: ${rejected(out)}.`,
           range: v.range,
           field,
           suggestion: d.seconds > 0 ? `${Math.max(1, Math.round(d.seconds))}s` : undefined,
@@ -331,7 +333,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
         for (const item of v.node.items) {
           const n = innerNode(src, item as Node);
           if (n.scalar?.type !== 'string')
-            out.problems.push({ kind: 'wrong-type', message: `Items of \`${field.key}\` must be strings, not ${describe(n.scalar, n.node)}: Istio rejects the annotation and the pod is denied.`, range: n.range, field, suggestion: n.scalar && n.scalar.type !== 'null' ? JSON.stringify(scalarText(src, n)) : undefined });
+            out.problems.push({ kind: 'wrong-type', message: `Items of \`${field.key}\` must be strings, not ${describe(n.scalar, n.node)}: ${rejected(out)}.`, range: n.range, field, suggestion: n.scalar && n.scalar.type !== 'null' ? JSON.stringify(scalarText(src, n)) : undefined });
         }
       return;
     case 'stringMap': {
@@ -352,7 +354,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
           const scalarish = vn.scalar && vn.scalar.type !== 'null';
           out.problems.push({
             kind: 'wrong-type',
-            message: `\`${field.key}.${k}\` must be a quoted string, not ${describe(vn.scalar, vn.node)}: \`${field.key}\` maps names to strings, so Istio rejects the annotation and the pod is denied.`,
+            message: `\`${field.key}.${k}\` must be a quoted string, not ${describe(vn.scalar, vn.node)}: \`${field.key}\` maps names to strings, so ${rejected(out)}.`,
             range: vn.range,
             field,
             suggestion: scalarish ? JSON.stringify(scalarText(src, vn)) : undefined,
@@ -363,6 +365,11 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
       return;
     }
   }
+}
+
+/** What happens to an invalid value: the webhook denies the pod, or Istio rejects the mesh config. */
+function rejected(out: ParsedProxyConfig): string {
+  return out.mesh ? 'Istio rejects this mesh configuration (istioctl and istiod validation)' : 'Istio rejects the annotation and the pod is denied';
 }
 
 /** The text of an inner scalar as written. */

@@ -10,6 +10,8 @@ import type { Fix, RelatedValue } from '../types';
 import { rangeOf } from '../yaml/nodes';
 import type { Rule, RuleContext } from './rule';
 import { drainFix, nativeFix } from './timing-helpers';
+import { meshSourcesFor } from '../model/effective';
+import { insertWaitForAppEdit } from './injector-no-prestop';
 
 export const appOutlivesSidecar: Rule = {
   id: 'app-outlives-sidecar',
@@ -103,5 +105,24 @@ function report(ctx: RuleContext, pa: PodAnalysis, app: ContainerInfo, A: number
   }
   // Never preferred: it changes how the pod runs and needs Istio 1.24+ and Kubernetes 1.29+, so `--fix` does not apply it unasked.
   if (native) fixes.push(native);
+  const injector = injectorFix(ctx, pa);
+  if (injector) fixes.push(injector);
   ctx.report({ range, message, related, fixes });
+}
+
+/**
+ * When the workspace holds exactly one injector configuration for the pod's revision (an
+ * injector ConfigMap, IstioOperator, Sail Istio or istiod Helm values) and it sets no
+ * lifecycle, offer the mesh-wide wait-for-the-app preStop there: an edit on that other file.
+ */
+function injectorFix(ctx: RuleContext, pa: PodAnalysis): Fix | undefined {
+  if (pa.proxyContainer?.lifecyclePair || pa.proxyPreStop.waitsForApp) return undefined;
+  const candidates = meshSourcesFor(ctx.context, pa.revision).filter((m) => m.kind !== 'mesh ConfigMap' && m.kind !== '.drainguard.yaml');
+  if (candidates.length !== 1) return undefined;
+  const m = candidates[0]!;
+  if (m.lifecycle || m.variant?.value === 'distroless') return undefined;
+  const edit = insertWaitForAppEdit(m);
+  if (!edit) return undefined;
+  const file = m.uri.replace(/^.*[\\/]/, '');
+  return { title: `Add a wait-for-the-app preStop for every pod of revision ${pa.revision} in ${file}`, edits: [{ ...edit, uri: m.uri }] };
 }

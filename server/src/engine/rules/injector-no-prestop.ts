@@ -19,7 +19,8 @@ export const WAIT_FOR_APP_COMMAND = ['/bin/sh', '-c', "while [ $(netstat -plunt 
 
 const LIFECYCLE = { preStop: { exec: { command: WAIT_FOR_APP_COMMAND } } };
 
-function nativeFor(ctx: RuleContext, m: MeshSource): boolean {
+/** Whether a mesh source's revision runs native sidecars, as far as the run can tell. */
+export function nativeFor(ctx: RuleContext, m: MeshSource): boolean {
   if (ctx.settings.nativeSidecars === 'on') return true;
   if (ctx.settings.nativeSidecars === 'off') return false;
   const v = (m.nativeSidecars ?? meshSourcesFor(ctx.context, m.revision).find((p) => p.nativeSidecars)?.nativeSidecars)?.value.toLowerCase() ?? ctx.settings.mesh?.enableNativeSidecars;
@@ -80,6 +81,11 @@ function valuesKey(m: MeshSource): { start: number; end: number } | undefined {
   const p = spec?.items.find((i) => (i.key as { value?: unknown } | null)?.value === 'values');
   const k = (p?.key as Node | undefined) ?? (obj.node.items.find((i) => (i.key as { value?: unknown } | null)?.value === 'spec')?.key as Node | undefined);
   return k?.range ? keyRange(k) : undefined;
+}
+
+/** The edit (in the source's own file) that inserts the wait-for-the-app preStop into a mesh source. */
+export function insertWaitForAppEdit(m: MeshSource): TextEdit | undefined {
+  return m.kind === 'injector ConfigMap' ? jsonEdit(m.text, m) : yamlEdit(m.text, m);
 }
 
 /** Insert the lifecycle under `global.proxy` in YAML (IstioOperator, Sail, Helm values). */

@@ -11,6 +11,7 @@ import type { HookInfo } from '../model/pod-template';
 import type { Fix, RelatedValue } from '../types';
 import { keyRange, pairOf } from '../yaml/nodes';
 import { isNullValue, removeHookEdit } from './lifecycle-helpers';
+import { nativeFor } from './injector-no-prestop';
 import type { Rule, RuleContext } from './rule';
 
 export const nativeSidecarLifecycleOverride: Rule = {
@@ -27,7 +28,9 @@ Declaring a container named \`istio-proxy\` in the pod template (custom injectio
 
 A \`$patch: replace\` or \`$patch: delete\` directive in the custom hook (or in \`lifecycle\`) swaps or drops the drain hook outright. A custom preStop that itself calls \`pilot-agent request --debug-port=<status port> POST drain\` (or POSTs \`/drain\` on the status port) keeps the drain and is not reported; nor is a \`lifecycle\` with only \`postStart\`, which merges without touching the preStop.
 
-This is inferred from the injector's source and test data (custom injection merge, istio-facts.md §6), not tested on a cluster. Pods that were already injected (\`sidecar.istio.io/status\` annotation) are skipped: there the declared lifecycle is the final one, not an override.`,
+This is inferred from the injector's source and test data (custom injection merge, istio-facts.md §6), not tested on a cluster. Pods that were already injected (\`sidecar.istio.io/status\` annotation) are skipped: there the declared lifecycle is the final one, not an override.
+
+It also fires on a mesh-wide \`global.proxy.lifecycle\` (injector ConfigMap, IstioOperator, Sail, istiod Helm values) of a revision that runs native sidecars: the injection template's if/else chain copies that lifecycle instead of adding the drain preStop, for every pod.`,
     fix: `Remove the custom preStop (the quick fix, preferred when the merge would be rejected): in native mode istio-proxy already outlives the app, so a delay hook is not needed. If the override is deliberate (for example to avoid the outbound \`connection: close\` of istio/istio#51855), keep the drain in it: \`exec: {command: [pilot-agent, request, --debug-port=15020, POST, drain]}\` followed by your own steps, and suppress this finding.`,
     versions: 'Native sidecars: Istio 1.19+ (drain preStop since 1.21), Kubernetes 1.29+ (beta, on by default). Custom injection (an `istio-proxy` container in the template): Istio 1.9+.',
     sources: [
@@ -55,6 +58,14 @@ spec:
       if (pairOf(pa.pod.annotations, 'sidecar.istio.io/status')) continue;
       const verdict = classify(pa, proxy.lifecycle, proxy.preStop);
       if (verdict) report(ctx, pa, verdict);
+    }
+    // A mesh-wide global.proxy.lifecycle replaces the drain hook of every native sidecar.
+    for (const m of ctx.mesh) {
+      if (!m.lifecycle || !nativeFor(ctx, m)) continue;
+      ctx.report({
+        range: m.lifecycle.range,
+        message: `${m.label}: with native sidecars, Istio injects a preStop that drains the proxy (pilot-agent request POST drain) only when global.proxy.lifecycle is empty; this lifecycle replaces it for every pod of revision ${m.revision}, so the proxy falls back to the classic drain after its late SIGTERM.`,
+      });
     }
   },
 };

@@ -36,7 +36,9 @@ Since Istio 1.1, **pilot-agent** (the istio-proxy container's main process) list
 
 On the **distroless** proxy image (image tag \`…-distroless\`, annotation \`sidecar.istio.io/proxyImageType: distroless\`, or ProxyConfig \`image.imageType: distroless\`) there is no shell, \`sleep\`, \`netstat\` or \`curl\` at all: any such hook fails at once (event \`FailedPreStopHook\`) and istio-proxy gets SIGTERM immediately, without the wait the hook was written for.
 
-The rule looks at the preStop of an \`istio-proxy\` container declared in the pod template (custom injection, or a dump of an injected pod); the hook itself is the evidence that the pod is meshed. It is silent with \`terminationGracePeriodSeconds: 0\` (hooks do not run) and when the loop uses grep patterns beyond the model.`,
+The rule looks at the preStop of an \`istio-proxy\` container declared in the pod template (custom injection, or a dump of an injected pod); the hook itself is the evidence that the pod is meshed. It is silent with \`terminationGracePeriodSeconds: 0\` (hooks do not run) and when the loop uses grep patterns beyond the model.
+
+The same loop is checked where it is set mesh-wide: \`global.proxy.lifecycle\` in the injector ConfigMap's values, an IstioOperator, Sail \`Istio\` or istiod Helm values (every injected pod of that revision inherits it).`,
     fix: `Prefer native sidecars (\`sidecar.istio.io/nativeSidecar: "true"\`, Istio ≥ 1.24 and Kubernetes ≥ 1.29): istio-proxy then stops after the app by construction and needs no preStop. Otherwise:
 - netstat loop: filter pilot-agent too. The quick fix rewrites the loop to \`${FIXED_NETSTAT_LOOP}\`, keeping the element's quoting style. It still needs the debug (non-distroless) image.
 - distroless: use the kubelet's \`sleep\` action (\`preStop: {sleep: {seconds: N}}\`, Kubernetes ≥ 1.30), which needs no binary, or an \`exec\` of \`pilot-agent request …\` (a Go binary that the image has). When the hook is a plain known sleep, the quick fix replaces the exec handler with the equivalent \`sleep\` action.`,
@@ -71,6 +73,24 @@ The rule looks at the preStop of an \`istio-proxy\` container declared in the po
         continue;
       }
       if (hook.netstat && !hook.netstat.excludesPilotAgent && hook.netstat.node.range) reportLoop(ctx, pa, hook);
+    }
+    // The same loop in a mesh-wide global.proxy.lifecycle (injector values, IstioOperator, Helm).
+    for (const m of ctx.mesh) {
+      const loop = m.lifecycle?.netstatHangs ? m.lifecycle.loop : undefined;
+      if (!loop) continue;
+      const w = loop.value.indexOf('while');
+      const d = loop.value.lastIndexOf('done');
+      const fixes: Fix[] = [];
+      if (w >= 0 && d > w) {
+        const fixed = JSON.stringify(loop.value.slice(0, w) + FIXED_NETSTAT_LOOP + loop.value.slice(d + 4));
+        const e = m.injector?.src ? innerEdit(ctx.text, m.injector.src, loop.inner.start, loop.inner.end, fixed) : { start: loop.range.start, end: loop.range.end, newText: fixed };
+        if (e) fixes.push({ title: "Exclude pilot-agent too: egrep -v 'envoy|pilot-agent'", edits: [e], preferred: true });
+      }
+      ctx.report({
+        range: loop.range,
+        message: `${m.label}: this mesh-wide istio-proxy preStop waits for every TCP listener except envoy's, but pilot-agent listens on :15020 too, so the loop never ends: every injected pod (revision ${m.revision}) takes its full grace period to stop and Envoy gets about 2 s to drain.`,
+        fixes,
+      });
     }
   },
 };

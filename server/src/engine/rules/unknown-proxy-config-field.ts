@@ -4,14 +4,14 @@
  * second time with unknown fields allowed, so the key is dropped without a word and the
  * setting the user meant never applies.
  */
-import { isScalar } from 'yaml';
+import { isScalar, type Scalar } from 'yaml';
 import { parseGoDuration } from '../duration';
 import type { PodAnalysis } from '../model/effective';
 import { compareVersion } from '../settings';
 import { closestField, fieldSpec, readProxyConfigString, type ParsedProxyConfig, type ProxyConfigField } from '../model/proxy-config';
 import type { Fix, RelatedValue, TextEdit } from '../types';
 import { pairOf, rangeOf } from '../yaml/nodes';
-import type { ScalarSource } from '../yaml/scalar-source';
+import { innerEdit, type ScalarSource } from '../yaml/scalar-source';
 import { innerReplace, isPodIstioAnnotation, removeEntry, removeInnerField } from './annotation-helpers';
 import { graceEditIfNeeded, podAnnotationEdit } from './fixes';
 import type { Rule, RuleContext } from './rule';
@@ -68,6 +68,28 @@ MeshConfig fields (\`protocolDetectionTimeout\`, \`accessLogFile\`, \`outboundTr
         // Up to Istio 1.16 parentShutdownDuration was still a field (validated against drainDuration).
         if (f.spec?.name === 'parentShutdownDuration' && (compareVersion(ctx.settings.istioVersion, 1, 17) ?? 0) < 0) continue;
         report(ctx, pa, pc, f);
+      }
+    }
+    // The same keys in a mesh-wide meshConfig.defaultConfig.
+    for (const m of ctx.mesh) {
+      const pc = m.defaultConfig;
+      if (!pc) continue;
+      for (const f of pc.fields) {
+        if (f.spec && f.spec.type !== 'removed') continue;
+        const target = f.spec ? undefined : closestField(f.key);
+        const fixes: Fix[] = [];
+        if (target) {
+          const k = f.keyNode;
+          const quoted = isScalar(k.node) && (k.node.type === 'QUOTE_DOUBLE' || k.node.type === 'QUOTE_SINGLE');
+          const newKey = quoted ? (k.node as Scalar).type === 'QUOTE_SINGLE' ? `'${target}'` : `"${target}"` : target;
+          const e = pc.src ? innerEdit(ctx.text, pc.src, k.inner.start, k.inner.end, newKey) : { start: k.range.start, end: k.range.end, newText: newKey };
+          if (e) fixes.push({ title: `Rename to ${target}`, edits: [e], preferred: true });
+        }
+        ctx.report({
+          range: f.keyNode.range,
+          message: `${m.label}: \`${f.key}\` is not a ProxyConfig field${f.spec ? ' any more' : ''}: Istio ignores it in meshConfig.defaultConfig, so it has no effect on any proxy${target ? `. Did you mean \`${target}\`?` : '.'}`,
+          fixes,
+        });
       }
     }
   },
