@@ -74,3 +74,8 @@ test('package.json contributes every setting with the server default', () => {
   assert.deepEqual(Object.keys(props).sort(), [...EDITOR_KEYS.map((k) => `drainguard.${k}`), 'drainguard.trace.server'].sort(), 'no undocumented extra settings');
   assert.deepEqual(pkg.capabilities, { untrustedWorkspaces: { supported: true }, virtualWorkspaces: true });
 });
+
+test('the README lists every rule', () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  for (const r of RULES) assert.match(readme, new RegExp(`\\[\`${r.id}\`\\]\\(docs/rules/${r.id}\\.md\\)`), r.id);
+});
