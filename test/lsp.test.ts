@@ -158,6 +158,7 @@ describe('language server, pull diagnostics', () => {
     assert.match(await hover('terminationGracePeriodSeconds'), /\*\*terminationGracePeriodSeconds\*\*[\s\S]*grace period: \*\*60s\*\* \(line 15\)/);
     assert.match(await hover('proxy.istio.io/config'), /\*\*proxy.istio.io\/config\*\*/);
     assert.match(await hover('istio-proxy'), /\*\*istio-proxy\*\*[\s\S]*custom injection/);
+    assert.match(await hover('Deployment'), /\*\*Deployment checkout\*\*[\s\S]*drain: \*\*45s\*\* \(line 13\)[\s\S]*Shutdown timeline/);
     assert.equal(await hover('apiVersion'), '');
   });
 

@@ -118,6 +118,19 @@ function targetAt(pa: PodAnalysis, offset: number): Target | undefined {
       if (t) return t;
     }
   }
+  // The workload itself: its kind, its name, the pod template keys.
+  const obj = pa.pod.object;
+  const workload = `${obj.kind ?? 'workload'}${obj.name ? ` ${obj.name}` : ''}`;
+  const doc = 'The effective shutdown values of this pod template, where each comes from, and what happens when a pod is deleted.';
+  for (const key of ['kind']) {
+    const p = obj.node.items.find((i) => isPair(i) && keyOf(i) === key);
+    if (p && inRange(offset, p.value as Node)) return { title: workload, doc, range: rangeOfNode(p.value as Node) };
+  }
+  const namePair = obj.metadata?.items.find((i) => isPair(i) && keyOf(i) === 'name');
+  if (namePair && inRange(offset, namePair.value as Node)) return { title: workload, doc, range: rangeOfNode(namePair.value as Node) };
+  for (const p of [pa.pod.templatePair, pa.pod.specPair]) {
+    if (p && inRange(offset, p.key as Node)) return { title: `${workload}: pod template`, doc, range: rangeOfNode(p.key as Node) };
+  }
   for (const c of [...pa.pod.containers, ...pa.pod.initContainers]) {
     if (c.name === 'istio-proxy' && c.nameNode && inRange(offset, c.nameNode)) return { title: 'istio-proxy', doc: FIELD_DOCS['istio-proxy']!, range: rangeOfNode(c.nameNode) };
     if (c.preStop) {
