@@ -22,7 +22,10 @@ describe(ID, () => {
       assert.equal(fs.length, 1);
       assert.equal(pointed(text, fs[0]!), v);
       const out = applyFix(text, ID);
-      assert.match(out, new RegExp(`example.com/flag: "${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+      const bools: Record<string, string> = { true: 'true', yes: 'true', on: 'true', Off: 'false', y: 'true', N: 'false' };
+      const want = bools[v] ?? v;
+      assert.match(out, new RegExp(`example.com/flag: "${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+      if (want !== v) assert.match(applyFix(text, ID, 'as written'), new RegExp(`example.com/flag: "${v}"`));
     });
   }
   for (const v of ['"true"', "'30'", 'enabled', '1:30', '2024-01-01', '30s', '|\n        text', 'truex']) {

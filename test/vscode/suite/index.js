@@ -17,7 +17,7 @@ const MSG = {
   invalidDuration:
     '`terminationDrainDuration` must be a Go duration string such as "20s", not the number 20: Istio rejects the annotation and the pod is denied.',
   annotationNotString:
-    'Annotation "sidecar.istio.io/nativeSidecar" is the boolean true to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Quote it: "yes".',
+    'Annotation "sidecar.istio.io/nativeSidecar" is the boolean true to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Write "true".',
 };
 
 const tests = [];
@@ -233,16 +233,16 @@ test('quick fix after non-ASCII text: "Change to 20s" edits exactly the number',
   await waitForDiagnostics(unicode.uri, (ds) => ds.length === 0, 'no drainguard diagnostics after the fix');
 });
 
-test('quick fix on one of two findings leaves the other: quote "yes"', async () => {
+test('quick fix on one of two findings leaves the other: "yes" becomes "true"', async () => {
   const ds = await waitForDiagnostics(worker.uri, hasCodes('invalid-duration', 'annotation-not-string'), 'both worker findings');
   const ann = byCode(ds, 'annotation-not-string');
   const fixes = await quickFixes(worker.uri, ann.range);
   const fix = fixes.find((a) => a.isPreferred);
   assert.ok(fix, `a preferred fix for annotation-not-string in ${JSON.stringify(fixes.map((a) => a.title))}`);
-  assert.strictEqual(fix.title, 'Quote the value: "yes"');
+  assert.strictEqual(fix.title, 'Write it as the string "true"');
   const before = worker.getText();
   assert.ok(await vscode.workspace.applyEdit(fix.edit), 'applyEdit');
-  assert.strictEqual(worker.getText(), before.replace('nativeSidecar: yes\n', 'nativeSidecar: "yes"\n'));
+  assert.strictEqual(worker.getText(), before.replace('nativeSidecar: yes\n', 'nativeSidecar: "true"\n'));
   assert.deepStrictEqual(comments(worker.getText()), comments(before), 'comments intact');
   const left = await waitForDiagnostics(worker.uri, hasCodes('invalid-duration'), 'only invalid-duration left');
   assert.strictEqual(worker.getText(left[0].range), '20');

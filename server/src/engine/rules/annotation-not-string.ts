@@ -16,7 +16,7 @@ export const annotationNotString: Rule = {
     why: `Annotation values must be strings. kubectl reads manifests with go-yaml v2 rules (YAML 1.1), so an unquoted \`true\`, \`yes\`, \`on\`, \`off\`, \`y\`, \`n\`, a number such as \`30\` or \`0777\`, or an empty value becomes a bool, number or null, and the API server (or kubectl's validation) rejects the whole object. This bites Istio users who write \`sidecar.istio.io/inject: true\` or \`sidecar.istio.io/nativeSidecar: yes\`.
 
 The rule looks only at real object metadata (an object's \`metadata.annotations\` and a pod template's), not at maps in CRD schemas or Helm values that happen to be called \`annotations\`.`,
-    fix: 'Quote the value: `"true"`, `"30"`.',
+    fix: 'Quote the value: `"30"`. For a YAML 1.1 boolean write what kubectl read, as a string: `yes` → `"true"`, `off` → `"false"` (quoting `"yes"` as written would mean something else to Istio).',
     versions: 'All Kubernetes versions.',
     sources: ['istio-facts.md §1.5 ("Values must be strings")', 'go-yaml v2 resolve.go (YAML 1.1 booleans)'],
     example: `metadata:
@@ -54,10 +54,16 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
         if (r.type === 'string') continue;
         const what = r.type === 'bool' ? `the boolean ${String(r.value)}` : r.type === 'null' ? 'null' : `the number ${String(r.value)}`;
         const range = v.range[1] > v.range[0] ? { start: v.range[0], end: v.range[1] } : { start: (pair.key as { range: [number, number] }).range[0], end: (pair.key as { range: [number, number] }).range[1] };
+        // A YAML 1.1 boolean (`yes`, `on`, `y`…) meant true or false: write that, as a string. Quoting
+        // the spelling instead would change what Istio reads (`sidecar.istio.io/nativeSidecar: "yes"`
+        // is not "true" for Istio 1.24-1.26).
+        const canonical = r.type === 'bool' ? String(r.value) : source;
+        const fixes = [{ title: `Write it as the string "${canonical}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(canonical) }], preferred: true }];
+        if (canonical !== source) fixes.push({ title: `Quote it as written: "${source}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(source) }], preferred: false });
         ctx.report({
           range,
-          message: `Annotation "${key}" is ${what} to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Quote it: "${source}".`,
-          fixes: [{ title: `Quote the value: "${source}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(source) }], preferred: true }],
+          message: `Annotation "${key}" is ${what} to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Write "${canonical}".`,
+          fixes,
         });
       }
     }
