@@ -36,7 +36,9 @@ describe(ID, () => {
     const fs = check(text, {}, ID);
     assert.equal(fs.length, 1);
     const out = applyFix(text, ID);
-    assert.match(out, /example.com\/flag: ""/);
+    assert.match(out, /example.com\/flag: ""\n/);
+    const mid = text.replace('example.com/flag: \n', 'example.com/flag:\n    other: x\n');
+    assert.match(applyFix(mid, ID), /example.com\/flag: ""\n {4}other: x\n/, 'an empty value followed by another key');
   });
   test('pod template annotations too', () => {
     const text = dedent(`

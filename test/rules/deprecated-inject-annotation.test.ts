@@ -28,7 +28,7 @@ describe(ID, () => {
     assert.match(fs[0]!.message, /deprecated since Istio 1.15 \(IST0135\)/);
     assert.match(fs[0]!.message, /does not inject by itself/);
     assert.equal(fs[0]!.fixes[0]!.title, 'Move it to the pod labels: sidecar.istio.io/inject: "true"');
-    assert.equal(applyFix(text, ID), deployment('      labels:\n        sidecar.istio.io/inject: "true"\n        app: web\n      annotations:\n        prometheus.io/scrape: "true"\n'));
+    assert.equal(applyFix(text, ID, "labels"), deployment('      labels:\n        sidecar.istio.io/inject: "true"\n        app: web\n      annotations:\n        prometheus.io/scrape: "true"\n'));
   });
 
   test('the only annotation and no labels: annotations: becomes labels:, the value gets quoted', () => {
@@ -49,7 +49,7 @@ describe(ID, () => {
     const fs = check(text, {}, ID);
     assert.equal(fs.length, 1);
     assert.equal(pointed(text, fs[0]!), 'sidecar.istio.io/inject');
-    assert.equal(applyFix(text, ID), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar.istio.io/inject: "true", app: p}\n  annotations: {a: b}\nspec:\n  containers: [{name: app, image: app}]\n');
+    assert.equal(applyFix(text, ID, "labels"), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {sidecar.istio.io/inject: "true", app: p}\n  annotations: {a: b}\nspec:\n  containers: [{name: app, image: app}]\n');
   });
 
   test('a value Istio does not read', () => {

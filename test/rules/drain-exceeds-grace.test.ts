@@ -109,3 +109,18 @@ describe(ID, () => {
     assert.match(out, /terminationGracePeriodSeconds: 55/);
   });
 });
+
+describe(`${ID}: review regressions`, () => {
+  test('a snake_case drain is lowered in place, not duplicated', () => {
+    const text = deployment(`      annotations:\n        proxy.istio.io/config: |\n          termination_drain_duration: 45s\n`);
+    const out = applyFix(text, ID, 'Lower');
+    assert.match(out, /termination_drain_duration: 30s\n/);
+    assert.doesNotMatch(out, /terminationDrainDuration/);
+  });
+  test('Knative: no grace-period fix (the controller sets it from timeoutSeconds)', () => {
+    const text = 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: \'{"terminationDrainDuration": "400s"}\'\n    spec:\n      containers: [{image: a}]\n';
+    const [f] = check(text, {}, ID);
+    assert.ok(f);
+    assert.ok(f.fixes.every((x) => !/terminationGracePeriodSeconds/.test(x.title)), f.fixes.map((x) => x.title).join(' | '));
+  });
+});

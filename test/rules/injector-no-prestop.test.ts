@@ -27,7 +27,7 @@ describe(ID, () => {
     const text = injector('  values: |-\n    {\n      "global": {\n        "hub": "docker.io/istio",\n        "proxy": {\n          "image": "proxyv2"\n        }\n      }\n    }\n');
     const [f] = check(text, {}, ID);
     assert.equal(pointed(text, f!), '"proxy"');
-    const out = applyFix(text, ID);
+    const out = applyFix(text, ID, 'Insert a preStop');
     assert.match(out, /\n {10}"lifecycle": \{\n {12}"preStop": \{\n/);
     assert.match(out, /\n {10}"image": "proxyv2"\n/);
     const lc = lifecycleOf(out) as { preStop: { exec: { command: string[] } } };
@@ -37,7 +37,7 @@ describe(ID, () => {
 
   test("one-line JSON in single quotes: the loop's quotes are doubled", () => {
     const text = injector(`  values: '{"global": {"proxy": {"image": "proxyv2"}}, "revision": ""}'\n`);
-    const out = applyFix(text, ID);
+    const out = applyFix(text, ID, 'Insert a preStop');
     assert.match(out, /values: '\{"global": \{"proxy": \{"lifecycle": \{"preStop": \{"exec": \{"command": \["\/bin\/sh", "-c", "while .*egrep -v ''envoy\|pilot-agent''.*"\]\}\}\}, "image": "proxyv2"\}\}, "revision": ""\}'/);
     assert.ok(lifecycleOf(out));
   });
@@ -46,7 +46,7 @@ describe(ID, () => {
     const text = injector('  values: |-\n    {"global": {"hub": "x"}}\n');
     const [f] = check(text, {}, ID);
     assert.equal(pointed(text, f!), 'values');
-    assert.ok(lifecycleOf(applyFix(text, ID)));
+    assert.ok(lifecycleOf(applyFix(text, ID, 'Insert a preStop')));
   });
 
   test('IstioOperator: inserts spec.values.global.proxy.lifecycle as YAML', () => {
@@ -63,14 +63,14 @@ describe(ID, () => {
     `);
     const [f] = check(text, {}, ID);
     assert.equal(pointed(text, f!), 'proxy');
-    const out = applyFix(text, ID);
+    const out = applyFix(text, ID, 'Insert a preStop');
     assert.match(out, /\n {6}proxy:\n {8}lifecycle:\n {10}preStop:\n {12}exec:\n {14}command:\n {16}- \/bin\/sh\n {16}- -c\n {16}- "while /);
     assert.match(out, /image: proxyv2 # keep/);
   });
 
   test('istiod Helm values recognised by content', () => {
     const text = 'global:\n  hub: docker.io/istio\n  proxy:\n    resources: {}\nmeshConfig:\n  accessLogFile: /dev/stdout\n';
-    const out = applyFix(text, ID);
+    const out = applyFix(text, ID, 'Insert a preStop');
     assert.match(out, /^ {2}proxy:\n {4}lifecycle:\n {6}preStop:/m);
   });
 
@@ -85,5 +85,29 @@ describe(ID, () => {
     const [f] = check(injector('  values: \'{"global": {"variant": "distroless", "proxy": {}}}\'\n'), {}, ID);
     assert.match(f!.message, /distroless/);
     assert.equal(f!.fixes.length, 0);
+  });
+});
+
+describe(`${ID}: when the fix is not offered`, () => {
+  test('holdApplicationUntilProxyStarts on in the revision: a lifecycle would disable it', () => {
+    const text = dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      meshConfig:
+        defaultConfig:
+          holdApplicationUntilProxyStarts: true
+      values:
+        global:
+          proxy:
+            image: proxyv2
+    `);
+    const [f] = check(text, {}, ID);
+    assert.ok(f);
+    assert.deepEqual(f.fixes, []);
+  });
+  test('never preferred: --fix does not rewrite mesh-wide configuration blind', () => {
+    const [f] = check('global:\n  hub: x\n  proxy:\n    image: y\n', {}, ID);
+    assert.ok(f && f.fixes.length === 1 && !f.fixes[0]!.preferred);
   });
 });

@@ -210,3 +210,20 @@ describe('preStop hooks and gateways', () => {
   });
   test('status port from the annotation', () => assert.equal(one(deploy('      annotations:\n        status.sidecar.istio.io/port: "15021"\n')).statusPort, 15021));
 });
+
+describe('review regressions', () => {
+  test('a namespace with istio-injection=enabled selects the default revision, whatever the pod label says', () => {
+    const text = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n---\n' + deploy('      labels:\n        istio.io/rev: canary\n');
+    assert.equal(one(text).revision, 'default');
+    const rev = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio.io/rev: blue\n---\n' + deploy('      labels:\n        istio.io/rev: canary\n');
+    assert.equal(one(rev).revision, 'blue');
+    assert.equal(one(deploy('      labels:\n        istio.io/rev: canary\n')).revision, 'canary');
+  });
+  test('duplicate keys in the annotation: accepted, the last one wins', () => {
+    const text = deploy(`      annotations:\n        proxy.istio.io/config: |\n          terminationDrainDuration: 45s\n          terminationDrainDuration: 12s\n`);
+    assert.equal(one(text).drain.value, 12);
+    assert.deepEqual(analyze(text).findings.filter((f) => f.ruleId === 'invalid-proxy-config'), []);
+    const bad = deploy(`      annotations:\n        proxy.istio.io/config: |\n          terminationDrainDuration: 45s\n          terminationDrainDuration: 12\n`);
+    assert.equal(one(bad).drain.value, undefined);
+  });
+});

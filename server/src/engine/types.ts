@@ -19,6 +19,8 @@ export interface TextEdit {
   end: number;
   newText: string;
   uri?: string;
+  /** For an edit of another file: `textHash` of the text the offsets were computed on (stale text must not be edited). */
+  sourceHash?: string;
 }
 
 /** One way to make a finding go away. A finding owns its fixes: they are never matched by message. */

@@ -146,7 +146,10 @@ export function analyzePod(uri: string, text: string, pod: PodTemplate, settings
 
   // The pod's revision and the mesh sources that configure it.
   const nsInfo = pod.object.namespace !== undefined ? ctx.namespaces.get(pod.object.namespace) : undefined;
-  const revision = stringAt(doc, pod.labels, 'istio.io/rev') ?? nsInfo?.revLabel ?? 'default';
+  // The namespace's labels select the injector first (istio-injection=enabled: the default
+  // revision; istio.io/rev: that one); the pod's own istio.io/rev counts only without them.
+  const revision =
+    nsInfo?.injectionLabel === 'enabled' ? 'default' : (nsInfo?.revLabel ?? stringAt(doc, pod.labels, 'istio.io/rev') ?? 'default');
   const mesh = meshSourcesFor(ctx, revision);
   const meshDrain = firstOf(mesh, (m) => (m.defaultConfig?.drain ? { seconds: m.defaultConfig.drain.seconds, range: m.defaultConfig.drain.field.valueNode.range } : undefined));
 

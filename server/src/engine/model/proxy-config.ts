@@ -163,7 +163,8 @@ export function readProxyConfigString(src: ScalarSource, out: ParsedProxyConfig)
   const map = (s: number, e: number): Range => toOuterRange(src, s, e);
   let inner: Document.Parsed;
   try {
-    inner = parseDocument(src.value, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: true });
+    // Istio's YAMLToJSON (go-yaml v2, not strict) accepts duplicate keys; the last one wins.
+    inner = parseDocument(src.value, { prettyErrors: false, uniqueKeys: false, keepSourceTokens: true });
   } catch {
     out.problems.push({ kind: 'not-yaml', message: 'The annotation is not valid YAML.', range: src.outer });
     return out;
@@ -273,7 +274,11 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
       if (s?.type !== 'string') wrong('a string', s ? JSON.stringify(scalarText(src, v)) : undefined);
       return;
     case 'duration': {
-      if (field.key === 'terminationDrainDuration' || field.key === 'termination_drain_duration') out.drainField = field;
+      if (field.key === 'terminationDrainDuration' || field.key === 'termination_drain_duration') {
+        // A later key replaces an earlier one (duplicates are allowed): forget the earlier value.
+        out.drainField = field;
+        out.drain = undefined;
+      }
       if (s?.type !== 'string') {
         const n = s && (s.type === 'int' || s.type === 'float') ? s.value : undefined;
         out.problems.push({

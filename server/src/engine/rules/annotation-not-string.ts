@@ -34,8 +34,8 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
       for (const pair of map.items) {
         const v = pair.value;
         const key = keyOf(pair) ?? '';
-        if (v === null || v === undefined) {
-          // `key:` with nothing after it: null.
+        if (v === null || v === undefined || (isScalar(v) && v.range && v.range[0] === v.range[1])) {
+          // `key:` with nothing after it: null (the yaml package gives an empty scalar).
           const k = (pair.key as { range?: [number, number, number] } | null)?.range;
           if (!k) continue;
           const colon = ctx.text.indexOf(':', k[1]);
@@ -43,7 +43,7 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
           ctx.report({
             range: { start: k[0], end: k[1] },
             message: `Annotation "${key}" has no value (null): annotation values must be strings, so Kubernetes rejects the object. Write "" for an empty value.`,
-            fixes: [{ title: 'Set it to ""', edits: [{ start: colon + 1, end: colon + 1, newText: ' ""' }], preferred: true }],
+            fixes: [{ title: 'Set it to ""', edits: [emptyValueEdit(ctx.text, colon)], preferred: true }],
           });
           continue;
         }
@@ -69,3 +69,10 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
     }
   },
 };
+
+/** Write `""` after a key's colon, replacing the blanks there (and keeping a trailing comment apart). */
+function emptyValueEdit(text: string, colon: number): { start: number; end: number; newText: string } {
+  let j = colon + 1;
+  while (text[j] === ' ' || text[j] === '\t') j++;
+  return { start: colon + 1, end: j, newText: text[j] === '#' ? ' "" ' : ' ""' };
+}

@@ -11,7 +11,8 @@ import { rangeOf } from '../yaml/nodes';
 import type { Rule, RuleContext } from './rule';
 import { drainFix, nativeFix } from './timing-helpers';
 import { meshSourcesFor } from '../model/effective';
-import { insertWaitForAppEdit } from './injector-no-prestop';
+import { injectorFixSafe, insertWaitForAppEdit } from './injector-no-prestop';
+import { textHash } from '../text';
 
 export const appOutlivesSidecar: Rule = {
   id: 'app-outlives-sidecar',
@@ -120,9 +121,9 @@ function injectorFix(ctx: RuleContext, pa: PodAnalysis): Fix | undefined {
   const candidates = meshSourcesFor(ctx.context, pa.revision).filter((m) => m.kind !== 'mesh ConfigMap' && m.kind !== '.drainguard.yaml');
   if (candidates.length !== 1) return undefined;
   const m = candidates[0]!;
-  if (m.lifecycle || m.variant?.value === 'distroless') return undefined;
+  if (m.lifecycle || !injectorFixSafe(ctx, m)) return undefined;
   const edit = insertWaitForAppEdit(m);
   if (!edit) return undefined;
   const file = m.uri.replace(/^.*[\\/]/, '');
-  return { title: `Add a wait-for-the-app preStop for every pod of revision ${pa.revision} in ${file}`, edits: [{ ...edit, uri: m.uri }] };
+  return { title: `Add a wait-for-the-app preStop for every pod of revision ${pa.revision} in ${file}`, edits: [{ ...edit, uri: m.uri, sourceHash: textHash(m.text) }] };
 }

@@ -67,6 +67,9 @@ function moveToLabel(ctx: RuleContext, pa: RuleContext['pods'][number], pair: No
   const title = `Move it to the pod labels: ${INJECT}: ${q}`;
   const labelsPair = pairOf(pod.metadata, 'labels');
   if (labelsPair && isAlias(labelsPair.value)) return [];
+  // As a label, "true" injects a sidecar where the annotation injected none: only the
+  // opt-out is safe for --fix to apply blind.
+  const optsOut = q === '"false"';
   if (ann.items.length === 1 && !labelsPair && pod.annotationsPair) {
     // The only annotation and no labels yet: `annotations:` becomes `labels:` in place.
     const hk = rangeOf(pod.annotationsPair.key);
@@ -74,10 +77,10 @@ function moveToLabel(ctx: RuleContext, pa: RuleContext['pods'][number], pair: No
     if (!hk || !vr) return [];
     const edits: TextEdit[] = [{ start: hk.start, end: hk.end, newText: 'labels' }];
     if (ctx.text.slice(vr.start, vr.end) !== q) edits.push({ start: vr.start, end: vr.end, newText: q });
-    return [{ title, edits, preferred: true }];
+    return [{ title, edits, preferred: optsOut }];
   }
   const rm = removeEntry(ctx.text, ann, pair, pod.annotationsPair);
   const add = podLabelEdit(ctx.text, pa, INJECT, q);
   if (!rm || !add || rm.some((e) => add.start < e.end && e.start < add.end)) return [];
-  return [{ title, edits: [...rm, add], preferred: true }];
+  return [{ title, edits: [...rm, add], preferred: optsOut }];
 }

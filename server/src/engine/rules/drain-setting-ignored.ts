@@ -4,8 +4,9 @@
  * EXIT_ON_ZERO_ACTIVE_CONNECTIONS replaces the fixed wait with a wait for zero connections.
  */
 import { formatDuration } from '../duration';
-import type { HookInfo } from '../model/pod-template';
+import type { PodAnalysis } from '../model/effective';
 import type { Fix, RelatedValue } from '../types';
+import { drains } from './native-sidecar-lifecycle-override';
 import type { Rule, RuleContext } from './rule';
 import { removeDrainEdit, writtenDrain } from './timing-helpers';
 
@@ -21,7 +22,7 @@ export const drainSettingIgnored: Rule = {
 - **Native sidecar** (\`sidecar.istio.io/nativeSidecar\`, an \`istio-proxy\` init container with \`restartPolicy: Always\`, or native mode from the settings). The injected preStop calls the agent's \`/drain\` endpoint when the pod starts terminating; Kubernetes sends istio-proxy SIGTERM only after the last app container has exited, and the agent, already drained, exits at once. How long the proxy stays is set by the app's shutdown and the grace period, not by the drain.
 - **\`EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"\`**. After SIGTERM the agent sleeps \`MINIMUM_DRAIN_DURATION\` (5 s by default) and then polls Envoy every second, exiting when its listeners hold no active downstream connection (inbound clients or the app's own outbound calls). \`terminationDrainDuration\` is not read; only the grace period's SIGKILL caps the wait.
 
-In native mode the rule stays silent when the pod declares its own \`istio-proxy\` preStop (custom injection), because that hook replaces the drain hook and the agent then falls back to the classic drain after the late SIGTERM. A mesh-wide \`global.proxy.lifecycle\` does the same, and Drainguard cannot see it.`,
+In native mode the rule stays silent when the pod declares its own \`istio-proxy\` preStop (custom injection) that does not call the agent's drain endpoint on its status port, because that hook replaces the drain hook and the agent then falls back to the classic drain after the late SIGTERM. A mesh-wide \`global.proxy.lifecycle\` (injector ConfigMap, IstioOperator, Helm values in the same run or workspace) does the same, and the rule stays silent then too.`,
     fix: 'Remove `terminationDrainDuration` from the annotation (the quick fix removes its line or JSON entry, or the whole annotation when it held nothing else). To bound the shutdown, use `terminationGracePeriodSeconds`; with EXIT_ON_ZERO, `MINIMUM_DRAIN_DURATION` sets the shortest stay.',
     versions: 'Native sidecar drain hook since Istio 1.21 (annotation since 1.24, on by default with `ENABLE_NATIVE_SIDECARS=auto` since 1.27 on Kubernetes 1.33+ nodes); `EXIT_ON_ZERO_ACTIVE_CONNECTIONS` since Istio 1.12.',
     sources: [
@@ -39,7 +40,7 @@ In native mode the rule stays silent when the pod declares its own \`istio-proxy
     for (const pa of ctx.pods) {
       const drain = pa.proxyConfig?.drain;
       if (!drain) continue;
-      const native = pa.native.value && drainHookIntact(pa.proxyPreStop.hook);
+      const native = pa.native.value && drainHookIntact(pa);
       if (!native && !pa.exitOnZero.value) continue;
       const written = writtenDrain(pa);
       const related: RelatedValue[] = [];
@@ -70,9 +71,10 @@ In native mode the rule stays silent when the pod declares its own \`istio-proxy
  * or the custom one is itself the drain call (`pilot-agent request ... POST drain`). Any other
  * custom preStop replaces the drain hook (istio-facts.md §4, §6).
  */
-function drainHookIntact(hook: HookInfo | undefined): boolean {
+function drainHookIntact(pa: PodAnalysis): boolean {
+  // A mesh-wide global.proxy.lifecycle replaces the injected drain hook for every pod.
+  if (pa.meshLifecycle) return false;
+  const hook = pa.proxyContainer?.preStop;
   if (!hook) return true;
-  const cmd = hook.exec?.command.map((c) => c.value) ?? [];
-  const prog = (cmd[0] ?? '').replace(/^.*\//, '');
-  return hook.handlers.length === 1 && prog === 'pilot-agent' && cmd.includes('request') && cmd[cmd.length - 1] === 'drain';
+  return hook.handlers.length === 1 && drains(pa, hook);
 }

@@ -14,6 +14,8 @@ import { innerEdit } from '../yaml/scalar-source';
 
 /** The edit that sets `terminationGracePeriodSeconds` to `seconds` (insert or update). */
 export function graceEdit(text: string, pa: PodAnalysis, seconds: number): TextEdit | undefined {
+  // Knative sets the grace period from the revision's timeoutSeconds and rejects the field.
+  if (pa.pod.knative) return undefined;
   const n = String(Math.ceil(seconds));
   const node = pa.grace.node;
   if (node?.range) return { start: node.range[0], end: node.range[1], newText: n };
@@ -32,7 +34,8 @@ export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string,
   }
   const src = pc.src;
   if (!src || !src.exact || pc.problems.some((p) => p.kind === 'not-yaml' || p.kind === 'not-mapping' || p.kind === 'not-string')) return undefined;
-  const field = pc.fields.find((f) => f.key === key);
+  // The field may be written in snake_case (`termination_drain_duration`): edit it in place.
+  const field = pc.fields.find((f) => f.key === key || f.spec?.name === key);
   if (field) {
     const n = field.valueNode.node;
     const quoted = isScalar(n) && (n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE');

@@ -32,6 +32,19 @@ export function nativeFor(ctx: RuleContext, m: MeshSource): boolean {
   return i !== undefined && k !== undefined && i >= 0 && k >= 0;
 }
 
+/**
+ * Whether inserting the wait-for-the-app lifecycle into this source is safe: not on distroless
+ * images (no shell), and not when holdApplicationUntilProxyStarts is on for the revision (a
+ * lifecycle silently disables the hold).
+ */
+export function injectorFixSafe(ctx: RuleContext, m: MeshSource): boolean {
+  if (m.variant?.value === 'distroless') return false;
+  const peers = meshSourcesFor(ctx.context, m.revision);
+  if (peers.some((p) => p.defaultConfig?.holdApplicationUntilProxyStarts === true || p.holdValues?.value === true)) return false;
+  if (ctx.settings.mesh?.holdApplicationUntilProxyStarts === true) return false;
+  return true;
+}
+
 export const injectorNoPrestop: Rule = {
   id: 'injector-no-prestop',
   severity: 'information',
@@ -57,9 +70,10 @@ The modern alternative is native sidecars (Istio 1.19+, Kubernetes 1.29+; the de
       const at = m.proxy?.range ?? (m.injector ? keyRange(m.injector.pair.key as Node) : undefined) ?? valuesKey(m) ?? m.range;
       const distroless = m.variant?.value === 'distroless';
       const fixes = [];
-      if (!distroless) {
+      // Not preferred: it changes every pod of the revision, so `--fix` never applies it blind.
+      if (injectorFixSafe(ctx, m)) {
         const edit = m.kind === 'injector ConfigMap' ? jsonEdit(ctx.text, m) : yamlEdit(ctx.text, m);
-        if (edit) fixes.push({ title: 'Insert a preStop that waits for the app (global.proxy.lifecycle)', edits: [edit], preferred: true });
+        if (edit) fixes.push({ title: 'Insert a preStop that waits for the app (global.proxy.lifecycle)', edits: [edit] });
       }
       ctx.report({
         range: at,

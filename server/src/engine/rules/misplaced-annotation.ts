@@ -96,7 +96,8 @@ function fixesFor(ctx: RuleContext, pa: PodAnalysis, pair: KeyedPair, key: strin
     const q = quotedValue(text, pair.value);
     const keyText = keyTextOf(text, pair);
     const label = q && keyText ? insertIntoPodMap(text, pa, 'labels', freshPair(keyText, q)) : undefined;
-    if (label) fixes.push({ title: `Move it to the pod template labels as ${key}: ${q}`, edits: [...remove, label], preferred: true });
+    // Preferred only for the opt-out: as a label, "true" would inject a sidecar where there was none.
+    if (label) fixes.push({ title: `Move it to the pod template labels as ${key}: ${q}`, edits: [...remove, label], preferred: q === '"false"' });
   }
   const moved = pairText(text, pair);
   let insert = moved ? insertIntoPodMap(text, pa, 'annotations', moved) : undefined;

@@ -102,7 +102,8 @@ function classify(pa: PodAnalysis, lifecycle: YAMLMap | undefined, hook: HookInf
 }
 
 /** Whether an exec hook still drains through the agent: `pilot-agent request --debug-port=<status port> POST drain`, or a POST to `/drain` on the status port. */
-function drains(pa: PodAnalysis, hook: HookInfo): boolean {
+/** Whether a custom istio-proxy preStop still calls the agent's drain endpoint on its status port. */
+export function drains(pa: PodAnalysis, hook: HookInfo): boolean {
   const words = hook.exec?.command.map((c) => c.value) ?? [];
   const text = words.join(' ');
   const port = String(pa.statusPort);
