@@ -3,7 +3,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -180,6 +180,56 @@ describe('drainguard check', () => {
     assert.match(r.stdout, /^test\/fixtures\/mesh-operator\/shop\.yaml:\d+:\d+ error drain-exceeds-grace .*45s \(IstioOperator control-plane, istio-operator\.yaml:9\)/m);
     const alone = cli(['check', '--no-color', 'test/fixtures/mesh-operator/shop.yaml']);
     assert.equal(alone.code, 0, 'alone, the Deployment has the default 5s drain');
+  });
+
+  test('a file with a byte order mark: findings at the right columns, --fix works and keeps the BOM', () => {
+    const dir = tmpWith({ 'a.yaml': '\uFEFF' + BAD, 'plain.yaml': BAD });
+    const r = cli(['check', '--no-color', 'a.yaml', 'plain.yaml'], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^a\.yaml:12:37 error drain-exceeds-grace/m);
+    assert.match(r.stdout, /^plain\.yaml:12:37 error drain-exceeds-grace/m);
+    const json = JSON.parse(cli(['check', '--format', 'json', 'a.yaml'], { cwd: dir }).stdout);
+    assert.deepEqual(json.files[0].findings.map((f: { ruleId: string }) => f.ruleId), ['drain-exceeds-grace']);
+    const fix = cli(['check', '--fix', 'a.yaml'], { cwd: dir });
+    assert.equal(fix.code, 0, fix.stdout + fix.stderr);
+    const bytes = readFileSync(join(dir, 'a.yaml'));
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the BOM is kept');
+    assert.equal(cli(['check', '--fix', 'plain.yaml'], { cwd: dir }).code, 0);
+    assert.equal(bytes.subarray(3).toString('utf8'), readFileSync(join(dir, 'plain.yaml'), 'utf8'), 'the same fix as without the BOM');
+    assert.match(bytes.toString('utf8'), /terminationGracePeriodSeconds: 50/);
+    assert.equal(cli(['check', 'a.yaml'], { cwd: dir }).code, 0);
+  });
+
+  test('--fix through a symbolic link writes its target and keeps the link', () => {
+    const dir = tmpWith({ 'base/a.yaml': BAD });
+    mkdirSync(join(dir, 'overlay'));
+    symlinkSync(join('..', 'base', 'a.yaml'), join(dir, 'overlay', 'link.yaml'));
+    const r = cli(['check', '--fix', 'overlay/link.yaml'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(lstatSync(join(dir, 'overlay', 'link.yaml')).isSymbolicLink(), 'still a link');
+    assert.equal(readlinkSync(join(dir, 'overlay', 'link.yaml')), join('..', 'base', 'a.yaml'));
+    assert.match(readFileSync(join(dir, 'base', 'a.yaml'), 'utf8'), /terminationGracePeriodSeconds: 50/);
+  });
+
+  test('a file named twice (or a link and its target) is read once; --fix then succeeds', () => {
+    const dir = tmpWith({ 'a.yaml': BAD });
+    symlinkSync('a.yaml', join(dir, 'z-link.yaml'));
+    const j = JSON.parse(cli(['check', '--format', 'json', '.', 'a.yaml', './a.yaml'], { cwd: dir }).stdout);
+    assert.deepEqual(
+      j.files.map((f: { path: string; findings: unknown[] }) => [f.path, f.findings.length]),
+      [['a.yaml', 1]],
+    );
+    const r = cli(['check', '--fix', '.', 'a.yaml'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(readFileSync(join(dir, 'a.yaml'), 'utf8'), /terminationGracePeriodSeconds: 50/);
+    assert.ok(lstatSync(join(dir, 'z-link.yaml')).isSymbolicLink());
+  });
+
+  test('an ignore glob with a trailing slash ignores that directory and everything under it', () => {
+    const dir = tmpWith({ '.drainguard.yaml': 'ignore:\n  - charts/\n  - deploy/generated/\n', 'charts/a.yaml': BAD, 'apps/charts/x/b.yaml': BAD, 'deploy/generated/c.yaml': BAD, 'other/deploy/generated/d.yaml': BAD, 'charts.yaml': BAD, 'k.yaml': BAD });
+    const j = JSON.parse(cli(['check', '--format', 'json', '.'], { cwd: dir }).stdout);
+    const checked = j.files.map((f: { path: string }) => f.path).filter((p: string) => p !== '.drainguard.yaml');
+    assert.deepEqual(checked.sort(), ['charts.yaml', 'k.yaml', 'other/deploy/generated/d.yaml']);
   });
 
   test('help, version and rules', () => {

@@ -10,6 +10,7 @@ import {
   StreamMessageWriter,
   type ClientCapabilities,
   type Diagnostic,
+  type InitializeResult,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
@@ -28,6 +29,8 @@ export interface Client {
   requests: string[];
   /** Resolves at the next workspace/diagnostic/refresh request from the server. */
   nextRefresh(ms?: number): Promise<void>;
+  /** The server's answer to `initialize`. */
+  initializeResult?: InitializeResult;
   close(): Promise<void>;
 }
 
@@ -128,7 +131,7 @@ export async function startClient(opts: { pull: boolean; command?: string[]; set
       ...(opts.pull ? { diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false } } : {}),
     },
   };
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: opts.rootUri ?? null, capabilities, workspaceFolders: opts.rootUri ? [{ uri: opts.rootUri, name: 'ws' }] : null });
+  client.initializeResult = await conn.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: opts.rootUri ?? null, capabilities, workspaceFolders: opts.rootUri ? [{ uri: opts.rootUri, name: 'ws' }] : null });
   await conn.sendNotification('initialized', {});
   return client;
 }

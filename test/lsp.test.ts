@@ -54,6 +54,9 @@ describe('language server, pull diagnostics', () => {
   test('initialize advertises pull diagnostics, hover, quick fixes and fixAll', async () => {
     const c2 = await startClient({ pull: true });
     await c2.close();
+    const caps = c2.initializeResult!.capabilities;
+    assert.deepEqual(caps.diagnosticProvider, { identifier: 'drainguard', interFileDependencies: true, workspaceDiagnostics: false }, 'diagnostics depend on other files (the workspace index)');
+    assert.equal(caps.hoverProvider, true);
     assert.equal(c2.child.exitCode, 0, 'exits cleanly after shutdown/exit');
   });
 

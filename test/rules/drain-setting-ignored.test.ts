@@ -131,14 +131,14 @@ describe(ID, () => {
   ];
   for (const c of removals) {
     test(`fix: remove the drain — ${c.name}`, () => {
-      const out = applyFix(deployment(c.before), ID);
+      const out = applyFix(deployment(c.before), ID, 'Remove');
       assert.equal(out, deployment(c.after));
     });
   }
 
   test('fix: the only annotation: the whole annotations key goes (native from the settings)', () => {
     const text = deployment(ann(block('terminationDrainDuration: 30s')));
-    const out = applyFix(text, ID, undefined, { nativeSidecars: 'on' });
+    const out = applyFix(text, ID, 'Remove', { nativeSidecars: 'on' });
     assert.equal(out, deployment(''));
   });
 });

@@ -46,14 +46,16 @@ export function formatText(reports: FileReport[], notes: RunNote[], color: boole
   const sevColor: Record<Severity, string> = { error: '31', warning: '33', information: '36', hint: '2' };
   for (const r of reports) {
     const lines = new LineIndex(r.result.text);
-    for (const f of r.result.findings) {
+    r.result.findings.forEach((f, i) => {
       const p = pos(lines, f.range.start);
       out.push(`${r.path}:${p.line}:${p.column} ${c(sevColor[f.severity], f.severity)} ${c('1', f.ruleId)} ${f.message}`);
-      const pod = podOf(r.result, f);
-      if (pod) out.push(c('2', `    ${podSummary(pod, (s) => describeSource(s, r.result.uri, lines))}`));
+      // A lean result (analyzeFiles' `lean`) carries the summaries; a full one its pods.
+      const pod = r.result.summaries ? undefined : podOf(r.result, f);
+      const summary = r.result.summaries ? r.result.summaries[i] : pod && podSummary(pod, (s) => describeSource(s, r.result.uri, lines));
+      if (summary) out.push(c('2', `    ${summary}`));
       const fix = f.fixes.find((x) => x.preferred) ?? f.fixes[0];
       if (fix) out.push(c('2', `    fix: ${fix.title}${f.fixes.length > 1 ? ` (+${f.fixes.length - 1} more)` : ''}`));
-    }
+    });
   }
   return out.join('\n') + (out.length ? '\n' : '');
 }

@@ -6,15 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeFiles, type FileInput, type FileResult } from '../engine/analyze';
-import { applyEdits, preferredEdits } from '../engine/apply';
+import { analyzeFiles, analyzeText, contextOf, mergeContexts, type FileInput, type FileResult } from '../engine/analyze';
+import type { AnalysisContext } from '../engine/model/effective';
+import { fixAll } from '../engine/apply';
 import { RULES, RULE_IDS } from '../engine/rules/registry';
 import { mergeSettings, validateSettings, type Settings } from '../engine/settings';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { collectFiles, ConfigResolver, readText, writeAtomically, type SourceFile } from '../host/files';
 import { formatGithub, formatJson, formatSarif, formatText, TOOL_VERSION, type FileReport, type RunNote } from './format';
 
-const MAX_FIX_PASSES = 5;
 
 export interface Io {
   cwd: string;
@@ -74,6 +74,10 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
   }
   const sources: SourceFile[] = [];
   const paths = opts.paths.length > 0 ? opts.paths : ['.'];
+  /** Real paths of the files read so far: a file named twice (`check . p.yaml`, or a link and its target) is read once. */
+  const seen = new Set<string>();
+  /** Real paths of the paths given: fixes are written only inside them. */
+  const roots: string[] = [];
   for (const p of paths) {
     if (p === '-') {
       let text: string;
@@ -89,12 +93,17 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
       continue;
     }
     const found = collectFiles(path.resolve(io.cwd, p), p);
+    const root = realOrSelf(path.resolve(io.cwd, p));
+    if (!roots.includes(root)) roots.push(root);
     for (const err of found.errors) {
       io.stderr(`drainguard: ${err}\n`);
       runNotes.push({ message: err, level: 'error' });
       ioError = true;
     }
     for (const f of found.files) {
+      const real = realOrSelf(f.abs);
+      if (seen.has(real)) continue;
+      seen.add(real);
       const r = readText(f.abs);
       if ('error' in r) {
         io.stderr(`drainguard: ${f.display}: ${r.error}\n`);
@@ -119,8 +128,9 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
   }
   for (const e of resolver.errors()) if (!runNotes.some((n) => n.message === e)) io.stderr(`drainguard: ${e}\n`);
 
-  let results = analyzeFiles(inputs);
-  if (opts.fix) results = fixAll(inputs, results, io, runNotes, () => (ioError = true));
+  // Lean: one file's parse at a time; a run over thousands of files would otherwise hold them all.
+  let results = analyzeFiles(inputs, RULES, undefined, { lean: true });
+  if (opts.fix) results = fixFiles(inputs, results, io, runNotes, () => (ioError = true), roots);
 
   const reports: FileReport[] = results.map((result, i) => ({ path: inputs[i]!.src.display, result }));
   if (opts.format === 'text') {
@@ -148,39 +158,54 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
   return 0;
 }
 
-/** Apply preferred fixes until nothing changes, then write each changed file atomically. */
-function fixAll(inputs: (FileInput & { src: SourceFile })[], results: FileResult[], io: Io, notes: RunNote[], onError: () => void): FileResult[] {
-  let cur = results;
+/**
+ * Apply each file's preferred fixes (engine `fixAll`: one fix per document per pass, every pass
+ * re-checked against the other files' context), then write each changed file atomically.
+ */
+function fixFiles(inputs: (FileInput & { src: SourceFile })[], results: FileResult[], io: Io, notes: RunNote[], onError: () => void, roots?: readonly string[]): FileResult[] {
   const texts = inputs.map((i) => i.text);
-  for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
-    let changed = false;
-    cur.forEach((r, i) => {
-      const edits = preferredEdits(r.findings, r.uri);
-      if (edits.length === 0) return;
-      const next = applyEdits(texts[i]!, edits, r.uri).text;
-      if (next !== texts[i]) {
-        texts[i] = next;
-        changed = true;
-      }
+  let contexts: AnalysisContext[] | undefined;
+  results.forEach((r, i) => {
+    if (!r.findings.some((f) => f.fixes.some((x) => x.preferred))) return;
+    // What the other files contribute stays fixed while this one is being fixed.
+    contexts ??= inputs.map((inp) => contextOf(inp.uri, inp.text));
+    const others = mergeContexts(contexts.filter((_, k) => k !== i));
+    const inp = inputs[i]!;
+    const out = fixAll(inp.text, inp.uri, (t) => {
+      const res = analyzeText(inp.uri, t, inp.settings, RULES, others);
+      return { findings: res.findings, yamlErrors: res.parsed.documents.filter((d) => !d.ok).length };
     });
-    if (!changed) break;
-    cur = analyzeFiles(inputs.map((inp, i) => ({ ...inp, text: texts[i]! })));
-  }
+    texts[i] = out.text;
+  });
   inputs.forEach((inp, i) => {
     if (texts[i] === inp.text) return;
     if (!inp.src.abs || inp.src.mtimeMs === undefined) {
-      // Standard input: print the fixed text is not our job in check mode; say so.
       notes.push({ path: inp.src.display, message: 'fixes for standard input are not written anywhere', level: 'note' });
       return;
     }
-    const err = writeAtomically(inp.src.abs, inp.text, texts[i]!, inp.src.mtimeMs);
+    const err = writeAtomically(inp.src.abs, inp.text, texts[i]!, inp.src.mtimeMs, roots);
     if (err) {
       io.stderr(`drainguard: ${inp.src.display}: ${err}\n`);
       notes.push({ path: inp.src.display, message: err, level: 'error' });
       onError();
     }
   });
-  return cur;
+  if (texts.every((t, i) => t === inputs[i]!.text)) return results;
+  return analyzeFiles(
+    inputs.map((inp, i) => ({ ...inp, text: texts[i]! })),
+    RULES,
+    undefined,
+    { lean: true },
+  );
+}
+
+/** A path with its symbolic links resolved, or the path itself when it cannot be resolved. */
+function realOrSelf(abs: string): string {
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    return abs;
+  }
 }
 
 if (require.main === module) {

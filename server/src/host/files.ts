@@ -70,7 +70,9 @@ function errnoText(e: unknown, fallback: string): string {
   return fallback;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte order mark stays in the text, so the text is the file's exact content
+// (offsets, the "changed on disk" check and written fixes all see the same characters).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Read a file as UTF-8 text, refusing binary and non-UTF-8 files with a clear reason. */
 export function readText(abs: string): { text: string; mtimeMs: number } | { error: string } {
@@ -90,24 +92,47 @@ export function readText(abs: string): { text: string; mtimeMs: number } | { err
   }
 }
 
-/** Write `next` over a file, only if it still holds `expected`, through a temporary file and a rename. */
-export function writeAtomically(abs: string, expected: string, next: string, mtimeMs: number): string | undefined {
+/**
+ * Write `next` over a file, only if it still holds `expected`, through a temporary file and a rename.
+ * A symbolic link is resolved and its target written (the link stays a link), but only when the
+ * target lies inside one of `roots` (real paths of what the user asked to check), when given.
+ */
+export function writeAtomically(abs: string, expected: string, next: string, mtimeMs: number, roots?: readonly string[]): string | undefined {
   try {
-    const st = fs.statSync(abs);
-    if (st.mtimeMs !== mtimeMs || fs.readFileSync(abs, 'utf8') !== expected) return 'changed on disk since it was read; not fixed';
-    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.drainguard-${process.pid}.tmp`);
+    const real = fs.realpathSync(abs);
+    if (roots && !roots.some((r) => isInside(real, r))) return `links to ${real}, outside the paths given to check; refusing to write there, not fixed`;
+    const st = fs.statSync(real);
+    if (st.mtimeMs !== mtimeMs || decodeOrUndefined(fs.readFileSync(real)) !== expected) return 'changed on disk since it was read; not fixed';
+    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.drainguard-${process.pid}.tmp`);
     fs.writeFileSync(tmp, next, { mode: st.mode & 0o777 });
-    fs.renameSync(tmp, abs);
+    fs.renameSync(tmp, real);
     return undefined;
   } catch (e) {
     return `cannot write the fix: ${errnoText(e, 'write failed')}`;
   }
 }
 
-/** Turn a glob (`**`, `*`, `?`) into a regular expression over '/'-separated paths. */
+function decodeOrUndefined(buf: Buffer): string | undefined {
+  try {
+    return decoder.decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `p` is `root` or lies under it (both absolute, real paths). */
+export function isInside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Turn a glob (`**`, `*`, `?`) into a regular expression over '/'-separated paths. A trailing
+ * slash (`charts/`) means that directory and everything under it, like .gitignore.
+ */
 export function globToRegExp(glob: string): RegExp {
   let re = '';
-  const g = glob.replace(/^\.\//, '');
+  const dirOnly = /[^/]\/+$/.test(glob);
+  const g = glob.replace(/^\.\//, '').replace(/([^/])\/+$/, '$1');
   for (let i = 0; i < g.length; i++) {
     const c = g[i]!;
     if (c === '*') {
@@ -121,8 +146,8 @@ export function globToRegExp(glob: string): RegExp {
     } else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  // A pattern without a slash matches at any depth, like .gitignore.
-  return new RegExp(g.includes('/') ? `^${re}(?:/.*)?$` : `(?:^|/)${re}(?:/.*)?$`);
+  // A pattern without a slash (other than a trailing one) matches at any depth, like .gitignore.
+  return new RegExp((g.includes('/') ? `^${re}` : `(?:^|/)${re}`) + (dirOnly ? '/.*$' : '(?:/.*)?$'));
 }
 
 interface ConfigLayer {

@@ -13,6 +13,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleDocsUrl } from '../engine/rules/docs';
+import { textHash } from '../engine/text';
 import type { Finding, Fix, Range, Severity, TextEdit } from '../engine/types';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -55,7 +56,8 @@ export type DocumentResolver = (uri: string) => TextDocument | undefined;
 /**
  * A WorkspaceEdit, versioned when the client supports documentChanges. Edits for other files
  * (a fix on the injector config) are converted with that file's text; undefined when a file
- * an edit needs cannot be read.
+ * an edit needs cannot be read, or no longer holds the text the edit was computed on (its
+ * `sourceHash`): offsets into stale text would corrupt it.
  */
 export function toWorkspaceEdit(doc: TextDocument, edits: readonly TextEdit[], versioned: boolean, resolve?: DocumentResolver): WorkspaceEdit | undefined {
   const byUri = new Map<string, TextEdit[]>();
@@ -67,6 +69,11 @@ export function toWorkspaceEdit(doc: TextDocument, edits: readonly TextEdit[], v
   for (const uri of byUri.keys()) {
     const d = uri === doc.uri ? doc : resolve?.(uri);
     if (!d) return undefined;
+    const es = byUri.get(uri)!;
+    if (d !== doc && es.some((e) => e.sourceHash !== undefined)) {
+      const hash = textHash(d.getText());
+      if (es.some((e) => e.sourceHash !== undefined && e.sourceHash !== hash)) return undefined;
+    }
     docs.set(uri, d);
   }
   if (versioned) {

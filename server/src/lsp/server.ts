@@ -1,7 +1,8 @@
 /**
  * The Drainguard language server (`drainguard-lsp --stdio`). A thin layer: it keeps the open
  * documents, asks the engine for one analysis per document version (shared by diagnostics,
- * code actions and hovers), and converts. Diagnostics are pulled when the client supports it,
+ * code actions and hovers), and converts. The engine keeps each open document's analysis
+ * between versions (`engine/incremental.ts`), so an edit re-analyses the edited YAML document. Diagnostics are pulled when the client supports it,
  * pushed otherwise, never both. Every handler answers empty rather than throw.
  */
 import {
@@ -23,7 +24,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analyzeText, describeSource, type FileResult } from '../engine/analyze';
+import { describeSource, type FileResult } from '../engine/analyze';
+import { analyzeOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../engine/incremental';
+import type { AnalysisContext } from '../engine/model/effective';
+import type { Settings } from '../engine/settings';
 import { RULES } from '../engine/rules/registry';
 import { preferredEdits } from '../engine/apply';
 import { hoverAt } from '../engine/hover';
@@ -31,7 +35,7 @@ import { ruleDocsUrl } from '../engine/rules/docs';
 import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
-import { WorkspaceIndex } from './workspace-index';
+import { canonicalUri, WorkspaceIndex } from './workspace-index';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -41,12 +45,18 @@ interface Analysis {
   generation: number;
   result: FileResult;
   ignored: boolean;
+  /** What the result was made from, for hovers. */
+  file: OpenFile;
+  settings: Settings;
+  base: AnalysisContext;
 }
 
 /** Start a server on a connection (stdio in production, streams in tests). */
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const analyses = new Map<string, Promise<Analysis>>();
+  /** The engine's state per open document: updated on every change, analysed on demand. */
+  const openFiles = new Map<string, OpenFile>();
   let pull = false;
   let versioned = false;
   let canAskConfiguration = false;
@@ -60,7 +70,15 @@ export function startServer(connection: Connection): void {
   const settings = new SettingsCache({
     editor: async (uri) => (canAskConfiguration ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'drainguard' }) : undefined),
     log,
+    folders: () => folders,
   });
+
+  /** The engine's state for a document's current text (parses what changed since the last call). */
+  function openFileOf(doc: TextDocument): OpenFile {
+    const file = updateOpenFile(openFiles.get(doc.uri), doc.uri, doc.getText());
+    if (documents.get(doc.uri)) openFiles.set(doc.uri, file);
+    return file;
+  }
 
   /** The analysis of a document's current version, computed once and shared. */
   function analysisOf(doc: TextDocument): Promise<Analysis> {
@@ -69,13 +87,16 @@ export function startServer(connection: Connection): void {
     const make = async (): Promise<Analysis> => {
       const s = await settings.get(doc.uri);
       const generation = index.generation;
-      const result = analyzeText(doc.uri, doc.getText(), s.settings, RULES, index.contextFor(doc.uri));
+      const file = openFileOf(doc);
+      const base = index.contextFor(doc.uri);
+      const result = analyzeOpenFile(file, s.settings, base, RULES);
       for (const n of result.notes) if (n.message.startsWith('internal error')) log(`drainguard: ${doc.uri}: ${n.message}`);
-      return { version: doc.version, generation, result, ignored: s.ignored };
+      return { version: doc.version, generation, result, ignored: s.ignored, file, settings: s.settings, base };
     };
     if (cached) {
       return cached.then((a) => {
-        if (a.version === doc.version && a.generation === index.generation && analyses.get(key) === cached) return a;
+        // The text too: a client that reuses a version number must not get another text's findings (and fixes).
+        if (a.version === doc.version && a.result.text === doc.getText() && a.generation === index.generation && analyses.get(key) === cached) return a;
         const next = make();
         analyses.set(key, next);
         return next;
@@ -88,7 +109,8 @@ export function startServer(connection: Connection): void {
 
   /** Another file a fix edits: the open document, or its text on disk (version 0: not open). */
   function resolveDocument(uri: string): TextDocument | undefined {
-    const open = documents.get(uri);
+    const key = canonicalUri(uri);
+    const open = documents.get(uri) ?? documents.all().find((d) => canonicalUri(d.uri) === key);
     if (open) return open;
     if (!uri.startsWith('file:')) return undefined;
     try {
@@ -120,7 +142,8 @@ export function startServer(connection: Connection): void {
             if (documents.get(doc.uri)?.version === current.version) void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics });
           })
           .catch((e) => log(`drainguard: diagnostics failed for ${doc.uri}: ${String(e)}`));
-      }, 30),
+        // No debounce beyond the messages already queued: an edit costs a few milliseconds.
+      }, 0),
     );
   }
 
@@ -154,7 +177,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
-        ...(pull ? { diagnosticProvider: { identifier: 'drainguard', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
+        ...(pull ? { diagnosticProvider: { identifier: 'drainguard', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
       },
       serverInfo: { name: 'drainguard', version: SERVER_VERSION },
     };
@@ -187,25 +210,23 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration(() => refreshAll());
   connection.onDidChangeWatchedFiles((p) => {
-    if (p.changes.some((c) => /\.drainguard\.ya?ml$/.test(c.uri))) {
-      refreshAll();
-      return;
-    }
+    // Every change of the batch reaches the index, then one refresh: a config change refreshes all.
     let changed = false;
     for (const c of p.changes) {
       if (!/\.ya?ml$/i.test(c.uri)) continue;
       changed = (c.type === FileChangeType.Deleted ? index.remove(c.uri) : index.refreshFromDisk(c.uri)) || changed;
     }
-    if (changed) refreshDiagnostics();
+    if (p.changes.some((c) => /\.drainguard\.ya?ml$/.test(c.uri))) refreshAll();
+    else if (changed) refreshDiagnostics();
   });
 
   documents.onDidOpen((e) => {
     index.markOpen(e.document.uri, true);
-    if (index.setText(e.document.uri, e.document.getText())) refreshDiagnostics(e.document.uri);
+    if (index.setOwn(e.document.uri, openFileOf(e.document).own)) refreshDiagnostics(e.document.uri);
     schedulePush(e.document);
   });
   documents.onDidChangeContent((e) => {
-    if (index.setText(e.document.uri, e.document.getText())) refreshDiagnostics(e.document.uri);
+    if (index.setOwn(e.document.uri, openFileOf(e.document).own)) refreshDiagnostics(e.document.uri);
     schedulePush(e.document);
   });
   documents.onDidClose((e) => {
@@ -213,6 +234,8 @@ export function startServer(connection: Connection): void {
     // Back to what is on disk (or nothing, for an unsaved buffer).
     if (e.document.uri.startsWith('file:') ? index.refreshFromDisk(e.document.uri) : index.remove(e.document.uri)) refreshDiagnostics(e.document.uri);
     analyses.delete(e.document.uri);
+    openFiles.delete(e.document.uri);
+    index.forget(e.document.uri);
     clearTimeout(pending.get(e.document.uri));
     if (!pull) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -267,9 +290,12 @@ export function startServer(connection: Connection): void {
     if (!doc) return null;
     try {
       const a = await analysisOf(doc);
+      if (a.ignored) return null;
       const lines = new LineIndex(a.result.text);
       const offset = doc.offsetAt(params.position);
-      const h = hoverAt(a.result, offset, (s) => describeSource(s, doc.uri, lines));
+      // The analysis keeps no pods; the document under the cursor is analysed afresh.
+      const result = openFileResultAt(a.file, offset, a.settings, a.base, RULES);
+      const h = hoverAt(result, offset, (s) => describeSource(s, doc.uri, lines));
       if (!h) return null;
       const ids = a.result.findings.filter((f) => offset >= f.range.start && offset <= f.range.end).map((f) => f.ruleId);
       const links = [...new Set(ids)].map((id) => `[${id}](${ruleDocsUrl(id)})`).join(' · ');

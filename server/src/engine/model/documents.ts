@@ -5,6 +5,7 @@
  */
 import { isMap, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
 import type { Note, Range } from '../types';
+import { withoutStackTraces } from '../yaml/stream';
 import { deref, mapAt, mapsOf, pairOf, seqAt, stringAt } from '../yaml/nodes';
 
 /** One Kubernetes (or Kubernetes-shaped) object: a mapping at the top of a document or a List item. */
@@ -39,25 +40,28 @@ export interface ParsedFile {
   documents: ParsedDocument[];
 }
 
+/** The parser options of every parse of a file's documents (the full parse and `prescan.ts`'s). */
+export const PARSE_OPTIONS = { prettyErrors: false, keepSourceTokens: true, uniqueKeys: true } as const;
+
 /** Parse a file's text into documents and objects. Never throws. */
 export function parseFile(uri: string, text: string): ParsedFile {
-  let docs: Document.Parsed[];
-  try {
-    const parsed = parseAllDocuments(text, { prettyErrors: false, keepSourceTokens: true, uniqueKeys: true });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch {
-    docs = [];
-  }
-  const documents: ParsedDocument[] = docs.map((doc, index) => {
-    const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
-    const errors: Note[] = doc.errors.map((e) => ({
-      range: { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) },
-      message: e.message.split('\n')[0] ?? e.message,
-    }));
-    const ok = errors.length === 0;
-    return { index, doc, ok, range, objects: ok ? objectsOf(doc) : [], errors };
-  });
+  const docs = withoutStackTraces(() => {
+    const parsed = parseAllDocuments(text, PARSE_OPTIONS);
+    return Array.isArray(parsed) ? parsed : [];
+  }, [] as Document.Parsed[]);
+  const documents: ParsedDocument[] = docs.map((doc, index) => parsedDocumentOf(doc, index, text));
   return { uri, text, documents };
+}
+
+/** One parsed document of a stream (index: its 0-based position in the stream) with its objects. */
+export function parsedDocumentOf(doc: Document.Parsed, index: number, text: string): ParsedDocument {
+  const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
+  const errors: Note[] = doc.errors.map((e) => ({
+    range: { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) },
+    message: e.message.split('\n')[0] ?? e.message,
+  }));
+  const ok = errors.length === 0;
+  return { index, doc, ok, range, objects: ok ? objectsOf(doc) : [], errors };
 }
 
 /** The Kubernetes objects in a parsed document: the root map, or the items of a List. */

@@ -60,7 +60,8 @@ In native mode the rule stays silent when the pod declares its own \`istio-proxy
       }
       const fixes: Fix[] = [];
       const e = removeDrainEdit(ctx.text, pa);
-      if (e) fixes.push({ title: 'Remove the unused terminationDrainDuration', edits: [e], preferred: true });
+      // Not preferred: removing configuration (and the comments in its block) is for a person to decide, not --fix.
+      if (e) fixes.push({ title: 'Remove the unused terminationDrainDuration', edits: [e] });
       ctx.report({ range: drain.field.valueNode.range, message, related, fixes });
     }
   },

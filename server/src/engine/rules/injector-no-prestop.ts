@@ -9,7 +9,7 @@ import { meshSourcesFor } from '../model/effective';
 import type { MeshSource } from '../model/mesh';
 import { compareVersion } from '../settings';
 import type { TextEdit } from '../types';
-import { setPath } from '../yaml/edits';
+import { indentStep, setPath } from '../yaml/edits';
 import { mapAt, mapPath } from '../yaml/nodes';
 import { innerEdit } from '../yaml/scalar-source';
 import type { Rule, RuleContext } from './rule';
@@ -121,11 +121,34 @@ function yamlEdit(text: string, m: MeshSource): TextEdit | undefined {
     path = ['global', 'proxy', 'lifecycle'];
   }
   if (!base || !doc) return undefined;
+  // Keep the document's own style: its indentation step, and sequences flush with their key or indented.
+  const step = documentStep(text, doc, base);
+  const u = ' '.repeat(step);
+  const flush = /^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1- /m.test(text) && !/^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1[ \t]+- /m.test(text);
   const cmd = WAIT_FOR_APP_COMMAND;
-  const lines = ['preStop:', '  exec:', '    command:', `      - ${cmd[0]}`, `      - ${cmd[1]}`, `      - ${JSON.stringify(cmd[2])}`];
-  const e = setPath(text, doc, base, path, '', lines);
+  const item = flush ? u + u : u + u + u;
+  const lines = ['preStop:', `${u}exec:`, `${u + u}command:`, `${item}- ${cmd[0]}`, `${item}- ${cmd[1]}`, `${item}- ${JSON.stringify(cmd[2])}`];
+  const e = setPath(text, doc, base, path, '', lines, step);
   if (!e) return undefined;
   return { ...e, newText: e.newText.replace(/lifecycle: (\r?\n)/, 'lifecycle:$1') };
+}
+
+/** The indentation step of a YAML document: from the first block mapping nested in `base`, 2 when unknown. */
+function documentStep(text: string, doc: Document, base: YAMLMap): number {
+  const seen = new Set<unknown>();
+  const walk = (map: YAMLMap, depth: number): number | undefined => {
+    if (depth > 20 || seen.has(map)) return undefined;
+    seen.add(map);
+    for (const item of map.items) {
+      const v = item.value;
+      if (isMap(v) && !v.flow && v.items.length > 0) {
+        const st = indentStep(text, item, v);
+        if (st > 0) return st;
+      }
+    }
+    return undefined;
+  };
+  return walk(base, 0) ?? walk(doc.contents as YAMLMap, 0) ?? 2;
 }
 
 /** Insert the lifecycle into the injector's JSON, in its own format (pretty or one line). */

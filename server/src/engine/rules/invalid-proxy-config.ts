@@ -4,13 +4,14 @@
  * The injection webhook validates the annotation first and denies the pod.
  * (Bad durations are invalid-duration's; scalar non-strings are annotation-not-string's.)
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, visit, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
 import type { PodAnalysis } from '../model/effective';
 import { readProxyConfigString, type ProxyConfigProblem } from '../model/proxy-config';
 import type { Fix, TextEdit } from '../types';
 import { lineEndOf } from '../yaml/edits';
 import { resolvePlainV2 } from '../yaml/goyaml';
 import { toOuterRange, type ScalarSource } from '../yaml/scalar-source';
+import { parseDocumentsAround } from '../yaml/stream';
 import { innerRangeOf, innerReplace } from './annotation-helpers';
 import type { Rule, RuleContext } from './rule';
 
@@ -164,7 +165,8 @@ function blockScalarFix(ctx: RuleContext, pa: PodAnalysis): Fix[] {
 /** The string value of the pair whose key starts at `keyStart` in `text`, re-parsed. */
 function stringValueAt(text: string, keyStart: number): string | undefined {
   let out: string | undefined;
-  for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
+  // Only the document around the key: a whole-file parse per fix would cost as much as the analysis.
+  for (const doc of parseDocumentsAround(text, keyStart, { prettyErrors: false })) {
     if (!doc.range || doc.range[0] > keyStart || doc.range[2] < keyStart) continue;
     if (doc.errors.length > 0) return undefined;
     visit(doc, {

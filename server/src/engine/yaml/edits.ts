@@ -62,8 +62,18 @@ export function removePairLines(text: string, map: YAMLMap, pair: Pair): TextEdi
   let end = lineEndOf(text, Math.max(v[1], v[0]) - (v[1] > v[0] ? 1 : 0));
   if (text[end] === '\r') end++;
   if (text[end] === '\n') end++;
-  return { start, end, newText: '' };
+  // Comment lines inside the removed pair stay as they are (not the content of a block scalar).
+  const blockScalar = isScalar(pair.value) && (pair.value.type === 'BLOCK_LITERAL' || pair.value.type === 'BLOCK_FOLDED');
+  const kept = blockScalar
+    ? []
+    : text
+        .slice(start, end)
+        .split(/(?<=\n)/)
+        .filter((l) => l.trimStart().startsWith('#'));
+  return { start, end, newText: kept.join('') };
 }
+
+
 
 /**
  * Insert `key: value` into a mapping. `value` is one line of YAML that is valid in block and

@@ -14,8 +14,9 @@
  * the scalar.
  */
 
-import { isScalar, parseAllDocuments, parseDocument, visit } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 import type { Scalar } from 'yaml';
+import { parseEditedDocument } from './stream';
 
 /** The five YAML scalar styles, as `yaml` names them in `Scalar.type`. */
 export type ScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -734,7 +735,7 @@ function blockEdit(
 }
 
 /**
- * Applies the edit, re-parses the whole text and checks that the scalar at the same start
+ * Applies the edit, re-parses the edited document and checks that the scalar at the same start
  * keeps its style, reads as `expected`, ends where the edit says, and has no errors.
  */
 function verified(
@@ -743,11 +744,10 @@ function verified(
   edit: { start: number; end: number; newText: string },
   expected: string,
 ): { start: number; end: number; newText: string } | undefined {
-  const next = text.slice(0, edit.start) + edit.newText + text.slice(edit.end);
   const delta = edit.newText.length - (edit.end - edit.start);
   const newEnd = src.outer.end + delta;
-  const docs = parseAllDocuments(next, { prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
+  // Only the edited document: re-parsing (or even rebuilding) the whole file would cost a full parse per fix.
+  const list = parseEditedDocument(text, edit, src.outer.start, { prettyErrors: false });
   let found: Scalar | undefined;
   for (const doc of list) {
     if (!doc.range || doc.range[0] > src.outer.start || doc.range[2] < src.outer.start) continue;

@@ -1,0 +1,149 @@
+/**
+ * The incremental analysis the language server keeps per open document, against a fresh
+ * analysis of every version: random edit sequences (characters, line breaks, new document
+ * markers, deletions, new annotations and containers) on fixtures, samples and corpus files;
+ * edits above and inside mesh sources; a context from another file. After each edit the
+ * findings (with fixes and the line numbers in messages) and notes must be the same.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyzeText, contextOf, type FileResult } from '../server/src/engine/analyze';
+import { analyzeOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../server/src/engine/incremental';
+import { emptyContext, type AnalysisContext } from '../server/src/engine/model/effective';
+import { RULES } from '../server/src/engine/rules/registry';
+import type { Settings } from '../server/src/engine/settings';
+import { settings } from './helpers';
+
+const REPO = join(__dirname, '..', '..');
+const CORPUS = join(REPO, '..', 'shared', 'corpus');
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
+    else if (/\.ya?ml$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const findingsOf = (r: FileResult): string => JSON.stringify(r.findings);
+const notesOf = (r: FileResult): string => JSON.stringify(r.notes.map((n) => [n.message, n.range]));
+
+/** The incremental result must equal a fresh analysis: the full parse's findings, the fast path's notes. */
+function assertFresh(file: OpenFile, s: Settings, base: AnalysisContext, label: string): void {
+  const inc = analyzeOpenFile(file, s, base);
+  const full = analyzeText(file.uri, file.text, s, RULES, base, { parse: 'full' });
+  const fast = analyzeText(file.uri, file.text, s, RULES, base, { parse: 'relevant' });
+  if (findingsOf(inc) !== findingsOf(full)) {
+    assert.deepEqual(
+      inc.findings.map((f) => JSON.stringify(f)),
+      full.findings.map((f) => JSON.stringify(f)),
+      label,
+    );
+  }
+  assert.equal(notesOf(inc), notesOf(fast), `${label}: notes`);
+}
+
+const INSERTS = ['x', '\n', ' ', '"', '---\n', '...\n', '  annotations:\n    a: yes\n', '      - name: istio-proxy\n', '# drainguard-disable-next-line\n', 'kind: Deployment\n'];
+
+/** Apply `steps` seeded random edits to `text`, checking the incremental result after each. */
+function randomEdits(uri: string, text: string, steps: number, seed: number, s: Settings, base: AnalysisContext = emptyContext()): void {
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  let file = updateOpenFile(undefined, uri, text);
+  assertFresh(file, s, base, `${uri} (open)`);
+  for (let k = 0; k < steps; k++) {
+    const pos = rnd(text.length + 1);
+    const ins = INSERTS[rnd(INSERTS.length)]!;
+    const del = rnd(4) === 0 ? rnd(30) : 0;
+    // Whole lines go in at a line start.
+    const at = ins.endsWith('\n') && ins.length > 1 ? text.lastIndexOf('\n', pos - 1) + 1 : pos;
+    text = text.slice(0, at) + ins + text.slice(at + del);
+    file = updateOpenFile(file, uri, text);
+    assertFresh(file, s, base, `${uri} after edit ${k + 1} (${JSON.stringify(ins)} at ${at}, ${del} deleted)`);
+  }
+}
+
+test('random edits on every fixture and sample', () => {
+  const files = [...yamlFiles(join(REPO, 'test', 'fixtures')), ...yamlFiles(join(REPO, 'samples'))];
+  files.forEach((f, i) => {
+    const text = readFileSync(f, 'utf8');
+    const m = /^# settings: (\{.*\})$/m.exec(text);
+    randomEdits(f, text, 15, 1000 + i, settings(m ? JSON.parse(m[1]!) : {}));
+  });
+});
+
+test('random edits on corpus files (every fourth of istio-annotated/)', { skip: existsSync(CORPUS) ? false : 'no corpus' }, () => {
+  const s = settings({ istioVersion: '1.26', kubernetesVersion: '1.32' });
+  yamlFiles(join(CORPUS, 'istio-annotated'))
+    .filter((_, i) => i % 4 === 0)
+    .forEach((f, i) => randomEdits(f, readFileSync(f, 'utf8'), 6, 7 + i, s));
+});
+
+test('edits above, inside and below the mesh sources of a rendered Istio install', { skip: existsSync(CORPUS) ? false : 'no corpus' }, () => {
+  // kubeflow's install: a mesh ConfigMap, an injector ConfigMap with a large template (parsed with it blanked out), workloads.
+  const f = join(CORPUS, 'large', 'kubeflow__manifests__common_istio_istio-install_base_install.yaml');
+  randomEdits(f, readFileSync(f, 'utf8'), 8, 42, settings());
+});
+
+test('a context from another file, as the workspace index gives it', () => {
+  const dir = join(REPO, 'test', 'fixtures', 'mesh-operator');
+  const [iop, shop] = ['istio-operator.yaml', 'shop.yaml'].map((n) => join(dir, n));
+  const base = contextOf(iop!, readFileSync(iop!, 'utf8'));
+  randomEdits(shop!, readFileSync(shop!, 'utf8'), 15, 99, settings(), base);
+});
+
+test('a new line above a document renumbers the lines in its messages without analysing it again', () => {
+  const doc = (name: string): string =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: "terminationDrainDuration: 45s"\n      labels:\n        sidecar.istio.io/inject: "true"\n    spec:\n      containers:\n      - name: app\n`;
+  const text = `${doc('a')}---\n${doc('b')}`;
+  const s = settings();
+  const base = emptyContext();
+  const first = updateOpenFile(undefined, 'file:///x.yaml', text);
+  const before = analyzeOpenFile(first, s, base);
+  assert.equal(before.findings.length, 2);
+  const second = updateOpenFile(first, 'file:///x.yaml', `# a comment\n${text}`);
+  const after = analyzeOpenFile(second, s, base);
+  assert.equal(after.findings.length, 2);
+  assert.match(before.findings[1]!.message, /\(line 24\)/);
+  assert.match(after.findings[1]!.message, /\(line 25\)/);
+  // The findings of the second document were moved, not recomputed: same fixes, shifted.
+  assert.equal(after.findings[1]!.fixes[0]!.edits[0]!.start, before.findings[1]!.fixes[0]!.edits[0]!.start + 12);
+  assertFresh(second, s, base, 'renumbered');
+});
+
+test('the result at an offset has the pods of that document, as a fresh analysis has them', () => {
+  const f = join(REPO, 'test', 'fixtures', 'drain-vs-grace.yaml');
+  const text = readFileSync(f, 'utf8');
+  const s = settings();
+  const base = emptyContext();
+  const file = updateOpenFile(undefined, f, text);
+  const full = analyzeText(f, text, s, RULES, base);
+  assert.ok(full.pods.length > 1);
+  for (const pa of full.pods) {
+    const at = openFileResultAt(file, pa.pod.object.range.start + 1, s, base);
+    const same = at.pods.find((p) => p.pod.object.range.start === pa.pod.object.range.start);
+    assert.ok(same, `pod at ${pa.pod.object.range.start}`);
+    assert.deepEqual([same.grace.value, same.drain.value, same.injection.reason], [pa.grace.value, pa.drain.value, pa.injection.reason]);
+  }
+});
+
+test('an edit of a mesh source in the same file re-analyses the pods it configures', () => {
+  const mesh = (drain: string): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\ndata:\n  mesh: |\n    defaultConfig:\n      terminationDrainDuration: ${drain}\n`;
+  const pod = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels:\n        sidecar.istio.io/inject: "true"\n    spec:\n      containers:\n      - name: app\n`;
+  const s = settings();
+  const base = emptyContext();
+  let file = updateOpenFile(undefined, 'file:///m.yaml', `${mesh('45s')}---\n${pod}`);
+  assert.deepEqual(
+    analyzeOpenFile(file, s, base).findings.map((f) => f.ruleId),
+    ['drain-exceeds-grace'],
+  );
+  file = updateOpenFile(file, 'file:///m.yaml', `${mesh('10s')}---\n${pod}`);
+  assert.deepEqual(analyzeOpenFile(file, s, base).findings, []);
+  file = updateOpenFile(file, 'file:///m.yaml', `# moved\n${mesh('45s')}---\n${pod}`);
+  assertFresh(file, s, base, 'mesh source moved');
+  assert.match(analyzeOpenFile(file, s, base).findings[0]!.message, /line 9/);
+});
