@@ -147,3 +147,16 @@ test('an edit of a mesh source in the same file re-analyses the pods it configur
   assertFresh(file, s, base, 'mesh source moved');
   assert.match(analyzeOpenFile(file, s, base).findings[0]!.message, /line 9/);
 });
+
+test('a state that is not the latest is not built on (its records have moved on)', () => {
+  const f = join(REPO, 'test', 'fixtures', 'drain-vs-grace.yaml');
+  const text = readFileSync(f, 'utf8');
+  const s = settings();
+  const base = emptyContext();
+  const first = updateOpenFile(undefined, f, text);
+  analyzeOpenFile(first, s, base);
+  analyzeOpenFile(updateOpenFile(first, f, `# one\n${text}`), s, base);
+  // Built on `first` again, as a client that lost a version might make the server do.
+  const again = updateOpenFile(first, f, `${text}# two\n`);
+  assertFresh(again, s, base, 'built on a stale state');
+});

@@ -9,12 +9,14 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { Composer, parseAllDocuments, Parser } from 'yaml';
 import { analyzeFiles, describeSource, podOf, type FileInput, type FileResult } from '../server/src/engine/analyze';
 import { podSummary } from '../server/src/engine/model/summary';
 import { LineIndex } from '../server/src/engine/text';
 import type { ValueSource } from '../server/src/engine/types';
-import { parseFile } from '../server/src/engine/model/documents';
+import { parsedDocumentOf, parseFile, PARSE_OPTIONS, type ParsedDocument } from '../server/src/engine/model/documents';
+import { composeWithinLimit } from '../server/src/engine/yaml/depth';
+import { addDuplicateKeyErrors, parseOptions } from '../server/src/engine/yaml/unique-keys';
 import { classifyDocument, parseEvery, parseRelevant } from '../server/src/engine/model/prescan';
 import { sliceAround, splitDocuments } from '../server/src/engine/yaml/stream';
 import { dedent, settings } from './helpers';
@@ -73,8 +75,22 @@ function assertSame(inputs: FileInput[], label: string): FileResult[] {
   return full;
 }
 
+/** The file as one stream, the way `parseFile` would without splitting it: the reference for the split. */
+function streamDocuments(text: string): ParsedDocument[] {
+  const docs = composeWithinLimit(new Parser().parse(text), new Composer(parseOptions(PARSE_OPTIONS)));
+  for (const d of docs) addDuplicateKeyErrors(d);
+  return docs.map((d, i) => parsedDocumentOf(d, i, text));
+}
+
 function assertDocumentsAgree(uri: string, text: string): void {
   const full = parseFile(uri, text).documents;
+  const stream = streamDocuments(text);
+  // On real files, parsing the documents one by one is parsing the stream.
+  assert.deepEqual(
+    full.map((d) => [d.index, d.ok, d.errors]),
+    stream.map((d) => [d.index, d.ok, d.errors]),
+    `${uri}: the documents one by one against the stream`,
+  );
   const fast = parseRelevant(uri, text).documents;
   const every = parseEvery(uri, text).documents;
   assert.deepEqual(
@@ -243,6 +259,13 @@ const TRICKY: { name: string; text: string; finds: string[] }[] = [
     finds: ['annotation-not-string'],
   },
   {
+    name: 'an alias in the kept metadata to an anchor in a large spec',
+    text:
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  annotations:\n    a: *v\n    b: yes\nspec:\n  first: &v on\n' +
+      Array.from({ length: 600 }, (_, i) => `  key${i}: x\n`).join(''),
+    finds: ['annotation-not-string'],
+  },
+  {
     name: 'kind on the next line',
     text: 'apiVersion: v1\nkind:\n  Pod\nmetadata:\n  annotations:\n    proxy.istio.io/config: "terminationDrainDuration: 45s"\n    sidecar.istio.io/inject: "true"\nspec:\n  containers:\n  - name: a\n',
     finds: ['drain-exceeds-grace'],
@@ -325,6 +348,11 @@ const TRICKY: { name: string; text: string; finds: string[] }[] = [
     name: 'document markers, a document end and a BOM',
     text: '\uFEFF# c\n---\napiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    a: yes\n...\n# between\n---\n--- # empty\napiVersion: v1\nkind: Pod\nmetadata:\n  annotations: {sidecar.istio.io/inject: "true", proxy.istio.io/config: "terminationDrainDuration: 45s"}\nspec: {containers: [{name: a}]}\n',
     finds: ['annotation-not-string', 'drain-exceeds-grace'],
+  },
+  {
+    name: 'a merge key in a document that cannot matter (noted all the same)',
+    text: 'apiVersion: v1\nkind: Service\nx-base: &b {port: 80}\nspec:\n  <<: *b\n---\napiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    a: yes\n',
+    finds: ['annotation-not-string'],
   },
   {
     name: 'a Helm template',
@@ -432,4 +460,18 @@ test('sliceAround finds the slice splitDocuments cuts, from the lines around an 
     }
   }
   assert.ok(checked > 100000);
+});
+
+test('a document after a broken one still stands, as kubectl splits a stream at its --- lines', () => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    sidecar.istio.io/inject: "true"\n    proxy.istio.io/config: "terminationDrainDuration: 45s"\nspec:\n  containers:\n  - name: app\n';
+  const text = `a: "x"}' b\n---\n${pod}`;
+  // The parser's own recovery swallows the second document here.
+  assert.equal(parseAllDocuments(text).length, 1);
+  const docs = parseFile('file:///x.yaml', text).documents;
+  assert.deepEqual(
+    docs.map((d) => d.ok),
+    [false, true],
+  );
+  const [r] = assertSame([{ uri: 'file:///x.yaml', text, settings: settings() }], 'after a broken document');
+  assert.ok(r!.findings.some((f) => f.ruleId === 'drain-exceeds-grace'));
 });

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { commands, env, Uri, window, workspace, type ExtensionContext } from 'vscode';
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CloseAction, LanguageClient, TransportKind, type ErrorHandler, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ruleDocsUrl } from '../../server/src/engine/rules/docs';
 import { RULES } from '../../server/src/engine/rules/registry';
 
@@ -16,7 +16,26 @@ export async function activate(context: ExtensionContext): Promise<void> {
     run: { module: serverModule, transport: TransportKind.stdio },
     debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
   };
+  // The client restarts a crashed server by itself (up to 4 times in 3 minutes, then it gives up
+  // and says so). Tell the user once, readably. `closed()` is called only when the connection
+  // closes unexpectedly, not for the restart command or deactivation, which stop the client first.
+  // (A state listener cannot tell: a crash goes Running -> Stopped -> Starting, like a restart.)
+  let toldUser = false;
+  let defaults: ErrorHandler | undefined;
+  const base = (): ErrorHandler => (defaults ??= client!.createDefaultErrorHandler());
+  const errorHandler: ErrorHandler = {
+    error: (error, message, count) => base().error(error, message, count),
+    closed: async () => {
+      const result = await base().closed();
+      if (result.action === CloseAction.Restart && !toldUser) {
+        toldUser = true;
+        void window.showWarningMessage('Drainguard: the language server stopped unexpectedly and was restarted. See the "Drainguard" output for details.');
+      }
+      return result;
+    },
+  };
   const clientOptions: LanguageClientOptions = {
+    errorHandler,
     // YAML files, untitled buffers and virtual file systems; Helm templates too (documents that
     // do not parse because of template syntax get no findings).
     documentSelector: [{ language: 'yaml' }, { language: 'helm' }],
@@ -24,15 +43,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   };
   client = new LanguageClient('drainguard', 'Drainguard', serverOptions, clientOptions);
 
-  let toldUser = false;
   context.subscriptions.push(
-    client.onDidChangeState((e) => {
-      // The client restarts a crashed server by itself; say so once, readably.
-      if (e.oldState === State.Running && e.newState === State.Starting && !toldUser) {
-        toldUser = true;
-        void window.showWarningMessage('Drainguard: the language server stopped unexpectedly and was restarted. See the "Drainguard" output for details.');
-      }
-    }),
     commands.registerCommand('drainguard.restartServer', async () => {
       await client?.restart();
     }),

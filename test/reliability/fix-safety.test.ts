@@ -39,6 +39,16 @@ function reformat(text: string, indent: number, indentSeq: boolean): string {
     .join('');
 }
 const wide = (t: string): string => reformat(t, 4, true);
+/** Each document as pretty-printed JSON (what `kubectl get -o json` writes); comments are lost. */
+function json(text: string): string {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return text;
+  try {
+    return docs.map((d) => JSON.stringify(d.toJS({ maxAliasCount: 100 }), null, 2)).join('\n---\n') + '\n';
+  } catch {
+    return text;
+  }
+}
 const flush = (t: string): string => reformat(t, 2, false);
 
 interface Stats {
@@ -77,7 +87,7 @@ function variant(group: SourceGroup, name: string, f: (t: string) => string): So
 }
 
 describe('fix safety', () => {
-  test('every fix of every fixture finding, as written, with CRLF, 4-space indentation and flush sequences', () => {
+  test('every fix of every fixture finding, as written, with CRLF, 4-space indentation, flush sequences and as JSON', () => {
     const stats: Stats = { findings: 0, fixes: 0 };
     const problems: string[] = [];
     for (const g of fixtureGroups()) {
@@ -85,6 +95,7 @@ describe('fix safety', () => {
       problems.push(...checkGroup(variant(g, 'CRLF', crlf), stats));
       problems.push(...checkGroup(variant(g, '4-space', wide), stats));
       problems.push(...checkGroup(variant(g, 'flush sequences', flush), stats));
+      problems.push(...checkGroup(variant(g, 'JSON', json), stats));
     }
     assert.ok(stats.fixes > 50, `the fixtures exercise fixes (${stats.fixes})`);
     assert.deepEqual(problems, []);

@@ -3,7 +3,7 @@
  * one JSON line. hostile.test.ts starts it as a child process with a memory cap and kills it
  * after a time bound, so a hang or a memory blow-up fails the test instead of the test run.
  *
- *   node --max-old-space-size=512 out/test/reliability/hostile-child.js "<case name>"
+ *   node --max-old-space-size=512 out/test/reliability/hostile-child.js "<case name>" ...
  */
 import { analyzeFiles, type FileResult } from '../../server/src/engine/analyze';
 import { defaultSettings } from '../../server/src/engine/settings';
@@ -12,6 +12,7 @@ import { hostileText } from './hostile-inputs';
 import { checkFix, checkResult, type Violation } from './invariants';
 
 export interface ChildReport {
+  name: string;
   ms: number;
   maxRssMb: number;
   length: number;
@@ -20,8 +21,8 @@ export interface ChildReport {
   violations: Violation[];
 }
 
-function main(): void {
-  const name = process.argv[2]!;
+/** One case: analysed, checked, summarised. */
+function runCase(name: string): ChildReport {
   const text = hostileText(name);
   const uri = 'file:///hostile.yaml';
   const settings = defaultSettings();
@@ -31,9 +32,10 @@ function main(): void {
   const violations = checkResult(result);
   // Fix safety on the first findings (re-analysing a huge input per fix would only cost time).
   const analyze = (t: string): FileResult => analyzeFiles([{ uri, text: t, settings }])[0]!;
-  for (const finding of result.findings.slice(0, 3)) for (const fix of finding.fixes) violations.push(...checkFix({ uri, before: result, finding, fix, analyze }).violations);
+  if (text.length < 256 * 1024) for (const finding of result.findings.slice(0, 3)) for (const fix of finding.fixes) violations.push(...checkFix({ uri, before: result, finding, fix, analyze }).violations);
   const lines = new LineIndex(text);
-  const report: ChildReport = {
+  return {
+    name,
     ms,
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     length: text.length,
@@ -41,7 +43,8 @@ function main(): void {
     notes: result.notes.map((n) => n.message),
     violations,
   };
-  process.stdout.write(JSON.stringify(report) + '\n');
 }
 
-main();
+// Each case named on the command line, one JSON line each (written as soon as it is done, so
+// that a case that hangs or takes the process down is the one after the last line).
+for (const name of process.argv.slice(2)) process.stdout.write(JSON.stringify(runCase(name)) + '\n');

@@ -78,6 +78,11 @@ export const HOSTILE: Record<string, () => string | Buffer> = {
     for (let i = 0; i < 100000; i++) parts.push(i % 1000 === 999 ? BAD : `kind: ConfigMap\nmetadata: {name: c${i}}\n`);
     return parts.join('---\n');
   },
+  '9,000-document stream': () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 9000; i++) parts.push(i % 100 === 99 ? BAD : `kind: ConfigMap\nmetadata: {name: c${i}}\n`);
+    return parts.join('---\n');
+  },
   '10k-deep flow sequences': () => `${BAD}---\na: ${'['.repeat(10000)}${']'.repeat(10000)}\n`,
   '10k-deep flow mappings': () => `${BAD}---\na: ${'{a: '.repeat(10000)}1${'}'.repeat(10000)}\n`,
   '10k-deep block sequences': () => `${BAD}---\n${'- '.repeat(10000)}x\n`,

@@ -10,10 +10,12 @@
  *
  * Both return violations (never throw), so a caller can report all of them with the input.
  */
-import { parseAllDocuments, Parser } from 'yaml';
+import { Composer, Parser } from 'yaml';
 import type { FileResult } from '../../server/src/engine/analyze';
 import { applyEdits, preferredEdits } from '../../server/src/engine/apply';
 import type { Finding, Fix, Range, TextEdit } from '../../server/src/engine/types';
+import { composeWithinLimit } from '../../server/src/engine/yaml/depth';
+import { addDuplicateKeyErrors } from '../../server/src/engine/yaml/unique-keys';
 
 export interface Violation {
   invariant: string;
@@ -53,13 +55,33 @@ export function checkResult(result: FileResult): Violation[] {
         if (b.start < a.end || (b.start === a.end && a.start === a.end && b.start === b.end)) out.push({ invariant: 'edits of one fix do not overlap', detail: `${what} "${fix.title}"` });
       }
       if (own.length === 0 && fix.edits.length === 0) out.push({ invariant: 'a fix has edits', detail: `${what} "${fix.title}"` });
-      const applied = applyEdits(text, fix.edits, uri);
-      if (applied.skipped > 0) out.push({ invariant: 'every fix applies cleanly', detail: `${what} "${fix.title}": ${applied.skipped} edit(s) skipped` });
+      const skipped = skippedEdits(text, fix.edits, uri);
+      if (skipped > 0) out.push({ invariant: 'every fix applies cleanly', detail: `${what} "${fix.title}": ${skipped} edit(s) skipped` });
     }
   }
-  const all = applyEdits(text, preferredEdits(result.findings, uri), uri);
-  if (all.skipped > 0) out.push({ invariant: 'the preferred fixes apply together', detail: `${all.skipped} edit(s) skipped` });
+  const all = skippedEdits(text, preferredEdits(result.findings, uri), uri);
+  if (all > 0) out.push({ invariant: 'the preferred fixes apply together', detail: `${all} edit(s) skipped` });
   return out;
+}
+
+/**
+ * How many edits `applyEdits` would skip (out of range or overlapping), without building the
+ * text: a 1 MB file with 2,500 fixes would otherwise copy gigabytes. `checkFix` applies for real.
+ */
+export function skippedEdits(text: string, edits: readonly TextEdit[], uri?: string): number {
+  if (text.length < 64 * 1024) return applyEdits(text, edits, uri).skipped;
+  const own = edits
+    .filter((e) => e.uri === undefined || e.uri === uri)
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => b.e.start - a.e.start || b.e.end - a.e.end || b.i - a.i)
+    .map((x) => x.e);
+  let skipped = 0;
+  let floor = Infinity;
+  for (const e of own) {
+    if (e.start < 0 || e.end < e.start || e.end > text.length || e.end > floor) skipped++;
+    else floor = e.start;
+  }
+  return skipped;
 }
 
 /** A document's stretch of the text: from its start to the next document's start. */
@@ -71,9 +93,23 @@ interface Span {
 
 /** The documents of a text as spans, with their YAML error counts. */
 export function documentSpans(text: string): Span[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
+  // Duplicate keys count as errors, checked in linear time (the yaml package's own check is quadratic).
+  // Composed as the engine composes (yaml/depth.ts): a too-deep document must not abort this process either.
+  const list = composeWithinLimit(new Parser().parse(text), new Composer({ prettyErrors: false, uniqueKeys: false }));
+  for (const d of list) addDuplicateKeyErrors(d);
   return list.map((d, i) => ({ start: i === 0 ? 0 : (d.range?.[0] ?? 0), end: i + 1 < list.length ? (list[i + 1]!.range?.[0] ?? text.length) : text.length, errors: d.errors.length }));
+}
+
+/** Whether a document's text (after a `---` line, comments and blank lines) is JSON. */
+function isJson(doc: string): boolean {
+  const body = doc.replace(/^(?:[ \t]*(?:#[^\n]*)?\r?\n|---[^\n]*\n)*/, '');
+  if (!/^\s*[{[]/.test(body)) return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where an offset of the old text lands after the edits (sorted, non-overlapping). */
@@ -259,6 +295,8 @@ export function checkFix(input: FixCheckInput): { violations: Violation[]; text:
       const a = afterSpans[i]!;
       if (touched.includes(s)) {
         if (a.errors > s.errors) out.push({ invariant: 'no new YAML error', detail: `${what}: document ${i + 1} has ${a.errors} error(s), had ${s.errors}` });
+        // kubectl reads a document that starts with `{` as JSON: a JSON document must stay JSON.
+        if (isJson(text.slice(s.start, s.end)) && !isJson(after.slice(a.start, a.end))) out.push({ invariant: 'a JSON document stays JSON', detail: `${what}: document ${i + 1} is no longer valid JSON` });
       } else if (after.slice(a.start, a.end) !== text.slice(s.start, s.end)) {
         out.push({ invariant: 'other documents are byte-identical', detail: `${what}: document ${i + 1} changed` });
       }

@@ -14,6 +14,7 @@ import { mergeSettings, validateSettings, type Settings } from '../engine/settin
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { collectFiles, ConfigResolver, readText, writeAtomically, type SourceFile } from '../host/files';
 import { formatGithub, formatJson, formatSarif, formatText, TOOL_VERSION, type FileReport, type RunNote } from './format';
+import { isTooLarge, tooLargeMessage } from '../engine/limits';
 
 
 export interface Io {
@@ -74,6 +75,11 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
   }
   const sources: SourceFile[] = [];
   const paths = opts.paths.length > 0 ? opts.paths : ['.'];
+  const skipTooLarge = (shown: string, size: number): void => {
+    const m = tooLargeMessage(size);
+    io.stderr(`drainguard: note: ${shown}: ${m}\n`);
+    runNotes.push({ path: shown, message: m, level: 'warning' });
+  };
   /** Real paths of the files read so far: a file named twice (`check . p.yaml`, or a link and its target) is read once. */
   const seen = new Set<string>();
   /** Real paths of the paths given: fixes are written only inside them. */
@@ -89,6 +95,10 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
         continue;
       }
       const name = opts.stdinFilename ?? '<stdin>';
+      if (isTooLarge(text.length)) {
+        skipTooLarge(name, text.length);
+        continue;
+      }
       sources.push({ display: name, abs: opts.stdinFilename ? path.resolve(io.cwd, opts.stdinFilename) : undefined, text });
       continue;
     }
@@ -104,6 +114,12 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
       const real = realOrSelf(f.abs);
       if (seen.has(real)) continue;
       seen.add(real);
+      // Not even read when too large: parsing it would take minutes and gigabytes (engine/limits.ts).
+      const size = sizeOf(f.abs);
+      if (size !== undefined && isTooLarge(size)) {
+        skipTooLarge(f.display, size);
+        continue;
+      }
       const r = readText(f.abs);
       if ('error' in r) {
         io.stderr(`drainguard: ${f.display}: ${r.error}\n`);
@@ -197,6 +213,15 @@ function fixFiles(inputs: (FileInput & { src: SourceFile })[], results: FileResu
     undefined,
     { lean: true },
   );
+}
+
+/** A file's size in bytes, undefined when it cannot be read (readText then says why). */
+function sizeOf(abs: string): number | undefined {
+  try {
+    return fs.statSync(abs).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A path with its symbolic links resolved, or the path itself when it cannot be resolved. */

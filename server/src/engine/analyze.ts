@@ -14,6 +14,7 @@ import { settingSeconds, type Settings } from './settings';
 import { annotationSuppressions, applySuppressions, commentSuppressions } from './suppress';
 import { LineIndex } from './text';
 import type { Finding, Note, ValueSource } from './types';
+import { skipReason } from './limits';
 
 export interface FileInput {
   uri: string;
@@ -62,11 +63,13 @@ export interface AnalyzeOptions {
  * language server's workspace index); the inputs' own contributions are added to it.
  */
 export function analyzeFiles(inputs: readonly FileInput[], rules: readonly Rule[] = RULES, base?: AnalysisContext, options: AnalyzeOptions = {}): FileResult[] {
-  const parse = options.parse === 'relevant' ? parseRelevant : options.parse === 'full' ? parseFile : parseEvery;
+  const parseAny = options.parse === 'relevant' ? parseRelevant : options.parse === 'full' ? parseFile : parseEvery;
+  // A text over a limit (too large, too many documents) is not parsed at all (limits.ts); analyzeParsed notes it.
+  const parse = (uri: string, text: string): ParsedFile => (skipReason(text) ? { uri, text, documents: [] } : parseAny(uri, text));
   const ctx = base ? mergeContexts([base]) : emptyContext();
   if (options.lean) {
     // Only documents that may contribute do (`prescan.ts`), in the same order.
-    for (const i of inputs) for (const d of parseContributors(i.uri, i.text).documents) for (const o of d.objects) contributeToContext(i.uri, i.text, o, ctx);
+    for (const i of inputs) for (const d of skipReason(i.text) ? [] : parseContributors(i.uri, i.text).documents) for (const o of d.objects) contributeToContext(i.uri, i.text, o, ctx);
     return inputs.map((i) => leanResult(analyzeParsed(parse(i.uri, i.text), i.settings, ctx, rules)));
   }
   const parsed = inputs.map((i) => parse(i.uri, i.text));
@@ -98,6 +101,7 @@ export function analyzeText(uri: string, text: string, settings: Settings, rules
 /** What one file contributes to a run's context (for an index of files that are not open). */
 export function contextOf(uri: string, text: string): AnalysisContext {
   const ctx = emptyContext();
+  if (skipReason(text)) return ctx;
   const file = parseContributors(uri, text);
   for (const d of file.documents) for (const o of d.objects) contributeToContext(uri, text, o, ctx);
   return ctx;
@@ -144,6 +148,8 @@ export function analyzeParsed(file: ParsedFile, settings: Settings, ctx: Analysi
   const notes: Note[] = [];
   const allPods: PodAnalysis[] = [];
   const byRange: ReturnType<typeof annotationSuppressions> = [];
+  const skipped = skipReason(text);
+  if (skipped) notes.push({ message: skipped });
   for (const document of file.documents) {
     if (!document.ok) {
       notes.push(parseErrorNote(document, lines()));
@@ -233,11 +239,14 @@ export function internalErrorMessage(rule: string, index: number, error: string)
 /** The note for a document that does not parse. */
 export function parseErrorNote(document: ParsedDocument, lines: LineIndex): Note {
   const e = document.errors[0];
-  const at = e?.range ? lines.positionAt(e.range.start) : undefined;
-  return {
-    range: e?.range,
-    message: `document ${document.index + 1} does not parse as YAML${at ? ` (line ${at.line + 1}: ${e!.message})` : ''}; it was not analysed`,
-  };
+  const line = e?.range ? lines.positionAt(e.range.start).line : undefined;
+  return { range: e?.range, message: parseErrorMessage(document.index, line, e?.message, document.unsupported) };
+}
+
+/** The text of that note (`index` and `line` 0-based), shared with the incremental analysis. */
+export function parseErrorMessage(index: number, line: number | undefined, error: string | undefined, unsupported?: string): string {
+  if (unsupported) return `document ${index + 1} ${unsupported}${line !== undefined ? ` (line ${line + 1})` : ''}; it was not analysed`;
+  return `document ${index + 1} does not parse as YAML${line !== undefined ? ` (line ${line + 1}: ${error})` : ''}; it was not analysed`;
 }
 
 /** Say where a value comes from, for messages and hovers. */

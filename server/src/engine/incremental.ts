@@ -25,6 +25,7 @@ import {
   describeSource,
   internalErrorMessage,
   mergeContexts,
+  parseErrorMessage,
   type FileResult,
 } from './analyze';
 import { parsedDocumentOf, type ParsedDocument } from './model/documents';
@@ -52,6 +53,8 @@ export interface OpenFile {
 interface FileState {
   /** Files that cannot be split (directives, marker characters in the text) are analysed whole. */
   whole: boolean;
+  /** Bumped with every version; each record carries the epoch of the last state that placed it. */
+  epoch: number;
   records: SliceRecord[];
   contributors: SliceRecord[];
   /** Bumped when the file's own contributions change in content (not when they only move). */
@@ -67,9 +70,11 @@ interface FileState {
 }
 
 interface SliceRecord {
-  /** Where the slice is in the current text. */
+  /** Where the slice is in the current text, and the (0-based) line it starts on. */
   start: number;
   end: number;
+  line: number;
+  epoch: number;
   decision: Decision;
   /** Documents the slice holds. */
   docCount: number;
@@ -116,7 +121,7 @@ interface Suppression {
   ids: string[];
 }
 
-type NoteTemplate = { doc: number; kind: 'parse'; range?: Range; message?: string } | { doc: number; kind: 'internal'; rule: string; error: string };
+type NoteTemplate = { doc: number; kind: 'parse'; range?: Range; message?: string; unsupported?: string } | { doc: number; kind: 'internal'; rule: string; error: string };
 
 const MARK = '\uE000';
 const MARK_END = '\uE001';
@@ -132,21 +137,27 @@ export function updateOpenFile(prev: OpenFile | undefined, uri: string, text: st
   const slices = text.includes(MARK) ? undefined : splitDocuments(text);
   if (!slices) {
     const own = contextOf(uri, text);
-    return { uri, text, own, state: { whole: true, records: [], contributors: [], ownVersion: (prev?.state.ownVersion ?? 0) + 1 } };
+    return { uri, text, own, state: { whole: true, epoch: (prev?.state.epoch ?? 0) + 1, records: [], contributors: [], ownVersion: (prev?.state.ownVersion ?? 0) + 1 } };
   }
-  const old = prev && prev.uri === uri && !prev.state.whole ? prev : undefined;
+  // Records are shared with (and moved by) the next state: a state that is not the latest is not built on.
+  const current = (f: OpenFile): boolean => f.state.records.every((r) => r.epoch === f.state.epoch);
+  const old = prev && prev.uri === uri && !prev.state.whole && current(prev) ? prev : undefined;
+  const epoch = (prev?.state.epoch ?? 0) + 1;
   const oldState = old?.state;
   const oldLen = old?.text.length ?? 0;
   // What stayed: the longest common prefix and suffix of the two texts.
   const p = old ? commonPrefix(old.text, text) : 0;
   const q = old ? commonSuffix(old.text, text, p) : 0;
   const delta = text.length - oldLen;
+  // Lines move by the line breaks the changed stretch gained or lost.
+  const lineDelta = old ? countLines(text, p, text.length - q) - countLines(old.text, p, oldLen - q) : 0;
   const byStart = new Map<number, SliceRecord>();
   for (const r of oldState?.records ?? []) byStart.set(r.start, r);
   const records: SliceRecord[] = [];
   // A new contributor changes the file's contributions; one that only moved changes their offsets.
   let fresh = false;
   let moved = false;
+  let last: SliceRecord | undefined;
   for (const s of slices) {
     let rec: SliceRecord | undefined;
     if (s.end <= p) {
@@ -154,10 +165,13 @@ export function updateOpenFile(prev: OpenFile | undefined, uri: string, text: st
       if (r && r.end === s.end) rec = r;
     } else if (s.start >= text.length - q) {
       const r = byStart.get(s.start - delta);
-      if (r && r.end === s.end - delta) rec = r;
+      if (r && r.end === s.end - delta) {
+        rec = r;
+        rec.line += lineDelta;
+      }
     }
     if (!rec) {
-      rec = newRecord(uri, text, s.start, s.end);
+      rec = newRecord(uri, text, s.start, s.end, last ? last.line + countLines(text, last.start, s.start) : 0);
       if (rec.parse?.contributions) fresh = true;
     } else if (rec.start !== s.start) {
       // Moved: a contributor is parsed again where it is now (every analysis is made on one text); others drop their parse.
@@ -168,7 +182,9 @@ export function updateOpenFile(prev: OpenFile | undefined, uri: string, text: st
         moved = true;
       } else rec.parse = undefined;
     }
+    rec.epoch = epoch;
     records.push(rec);
+    last = rec;
   }
   const contributors = records.filter((r) => r.parse?.contributions);
   const before = oldState?.contributors ?? [];
@@ -176,7 +192,7 @@ export function updateOpenFile(prev: OpenFile | undefined, uri: string, text: st
   const ownVersion = (oldState?.ownVersion ?? 0) + (sameSet && !fresh ? 0 : 1);
   const own = old && sameSet && !fresh && !moved ? old.own : mergeContexts(contributors.map((c) => c.parse!.contributions!));
   const cache = oldState?.cache && oldState.cache.own === own ? { ...oldState.cache, result: undefined } : undefined;
-  return { uri, text, own, state: { whole: false, records, contributors, ownVersion, cache } };
+  return { uri, text, own, state: { whole: false, epoch, records, contributors, ownVersion, cache } };
 }
 
 /** The findings and notes of the current version, against the workspace's contributions (`base`). */
@@ -221,9 +237,9 @@ export function openFileResultAt(file: OpenFile, offset: number, settings: Setti
   return { ...result, pods, parsed: { uri: file.uri, text: file.text, documents } };
 }
 
-function newRecord(uri: string, text: string, start: number, end: number): SliceRecord {
+function newRecord(uri: string, text: string, start: number, end: number, line: number): SliceRecord {
   const decision = classifyDocument(text, start, end);
-  const rec: SliceRecord = { start, end, decision, docCount: 0 };
+  const rec: SliceRecord = { start, end, line, epoch: 0, decision, docCount: 0 };
   if (decision.kind === 'skip') rec.docCount = holdsDocument(text, { start, end }) ? 1 : 0;
   // A document that cannot contribute is parsed when it is analysed, and its parse dropped at once.
   else if (decision.contributes) rec.parse = parseRecord(uri, text, rec);
@@ -256,7 +272,7 @@ function analyzeRecord(file: OpenFile, rec: SliceRecord, ctx: AnalysisContext, k
   parse.documents.forEach((document, k) => {
     if (!document.ok) {
       const e = document.errors[0];
-      notes.push({ doc: k, kind: 'parse', range: e?.range, message: e?.message });
+      notes.push({ doc: k, kind: 'parse', range: e?.range, message: e?.message, unsupported: document.unsupported });
       return;
     }
     // As analyzeParsed does: the mesh sources this document's own objects contribute.
@@ -276,7 +292,11 @@ function analyzeRecord(file: OpenFile, rec: SliceRecord, ctx: AnalysisContext, k
     if (!own(f.range.start) || !own(f.range.end)) usesRefs = true;
     for (const r of f.related) if (r.uri === undefined || r.uri === uri) usesRefs ||= !own(r.range.start) || !own(r.range.end);
     for (const x of f.fixes) for (const e of x.edits) if (e.uri === undefined || e.uri === uri) usesRefs ||= !own(e.start) || !own(e.end);
-    hasMarkers ||= f.message.includes(MARK) || f.related.some((r) => r.message.includes(MARK)) || f.fixes.some((x) => x.title.includes(MARK));
+    for (const m of [f.message, ...f.related.map((r) => r.message), ...f.fixes.map((x) => x.title)]) {
+      if (!m.includes(MARK)) continue;
+      hasMarkers = true;
+      for (const x of m.matchAll(MARKED)) usesRefs ||= !own(Number(x[1]));
+    }
   }
   for (const s of detached.suppressions) usesRefs ||= !own(s.range.start) || !own(s.range.end);
   rec.output = {
@@ -295,6 +315,7 @@ function analyzeRecord(file: OpenFile, rec: SliceRecord, ctx: AnalysisContext, k
 /** All records' findings and notes, moved to where their slices are now. */
 function assemble(file: OpenFile, settings: Settings): FileResult {
   const { uri, text } = file;
+  // Lines come from the records (each knows its first line): no line index of the whole text per edit.
   let lineIndex: LineIndex | undefined;
   const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
   let findings: Finding[] = [];
@@ -307,9 +328,9 @@ function assemble(file: OpenFile, settings: Settings): FileResult {
     const out = rec.output;
     if (rec.decision.kind !== 'skip' && out) {
       const move = mover(rec, out);
-      const key = renderKey(rec, out, lines);
+      const key = renderKey(rec, out);
       if (!rec.rendered || rec.rendered.key !== key) {
-        const render = (s: string): string => (s.includes(MARK) ? s.replace(MARKED, (_m, o: string) => String(lines().positionAt(move(Number(o))).line + 1)) : s);
+        const render = (s: string): string => (s.includes(MARK) ? s.replace(MARKED, (_m, o: string) => String(lineOf(text, rec, out, Number(o)) + 1)) : s);
         rec.rendered = {
           key,
           findings: out.findings.map((f) => moveFinding(f, uri, move, render)),
@@ -322,12 +343,13 @@ function assemble(file: OpenFile, settings: Settings): FileResult {
         findings.push(f);
       }
       for (const s of rec.rendered.suppressions) byRange.push({ range: s.range, ids: new Set(s.ids) });
-      for (const n of out.notes) notes.push(noteOf(n, index, move, lines));
+      for (const n of out.notes) notes.push(noteOf(n, index, move, (o) => lineOf(text, rec, out, o)));
     }
     index += rec.docCount;
   }
   const byLine = settings.inlineSuppressions && text.includes('drainguard-disable-next-line') ? commentSuppressions(text, lines()) : new Map<number, Set<string>>();
-  if (byLine.size > 0 || byRange.length > 0) findings = applySuppressions(findings, byLine, byRange, lines());
+  // Without comment suppressions no line is looked up: the annotation ones go by range.
+  if (byLine.size > 0 || byRange.length > 0) findings = applySuppressions(findings, byLine, byRange, byLine.size > 0 ? lines() : NO_LINES);
   if (!sorted) findings = [...findings].sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
   else findings = sortTies(findings);
   return { uri, text, findings, notes, pods: [], parsed: { uri, text, documents: [] } };
@@ -344,10 +366,35 @@ function mover(rec: SliceRecord, out: SliceOutput): (o: number) => number {
   };
 }
 
-/** What a record's rendered findings depend on: where it (and, if it points into them, the contributors) stands, in offsets and lines. */
-function renderKey(rec: SliceRecord, out: SliceOutput, lines: () => LineIndex): string {
-  const at = (r: SliceRecord): string => (out.hasMarkers ? `${r.start}:${lines().positionAt(r.start).line}` : `${r.start}`);
+/**
+ * What a record's rendered findings depend on: where it (and, if it points into them, the
+ * contributors) stands, in offsets and lines. The same key, the same positions: a caller may
+ * keep what it derived from a finding object (an LSP diagnostic) for as long as it gets the same object.
+ */
+function renderKey(rec: SliceRecord, out: SliceOutput): string {
+  const at = (r: SliceRecord): string => `${r.start}:${r.line}`;
   return out.usesRefs ? `${at(rec)}|${out.refs.map((r) => at(r.record)).join(',')}` : at(rec);
+}
+
+/** The 0-based line of an offset of a record's analysis, in the current text: the line of the slice that held it, plus the breaks before it there. */
+function lineOf(text: string, rec: SliceRecord, out: SliceOutput, o: number): number {
+  let base = rec;
+  let at = out.at;
+  if (out.usesRefs && !(o >= out.at && o <= out.at + out.len)) {
+    const r = out.refs.find((x) => o >= x.at && o <= x.at + x.len);
+    if (r) {
+      base = r.record;
+      at = r.at;
+    }
+  }
+  return base.line + countLines(text, base.start, base.start + (o - at));
+}
+
+/** Line breaks in `[from, to)`. */
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function moveFinding(f: Finding, uri: string, move: (o: number) => number, render: (s: string) => string): Finding {
@@ -364,11 +411,10 @@ function moveFinding(f: Finding, uri: string, move: (o: number) => number, rende
   return out;
 }
 
-function noteOf(n: NoteTemplate, index: number, move: (o: number) => number, lines: () => LineIndex): Note {
+function noteOf(n: NoteTemplate, index: number, move: (o: number) => number, lineAt: (o: number) => number): Note {
   if (n.kind === 'internal') return { message: internalErrorMessage(n.rule, index + n.doc, n.error) };
   const range = n.range ? { start: move(n.range.start), end: move(n.range.end) } : undefined;
-  const at = range ? lines().positionAt(range.start) : undefined;
-  return { range, message: `document ${index + n.doc + 1} does not parse as YAML${at ? ` (line ${at.line + 1}: ${n.message})` : ''}; it was not analysed` };
+  return { range, message: parseErrorMessage(index + n.doc, n.range ? lineAt(n.range.start) : undefined, n.message, n.unsupported) };
 }
 
 /** Findings in slice order are sorted by start; only equal starts need their rule ids ordered. */

@@ -3,9 +3,10 @@
  * `drainguard.*` editor settings are one and the same set. This module holds the defaults,
  * reads a config file's text (pure: the caller does the I/O) and merges layers.
  */
-import { isMap, parseDocument } from 'yaml';
+import { isMap } from 'yaml';
 import { parseGoDuration } from './duration';
 import type { Severity } from './types';
+import { parseDocumentWithinLimit } from './yaml/depth';
 
 export type NativeSidecarsSetting = 'auto' | 'on' | 'off';
 export type AssumeInjection = 'auto' | 'always' | 'never';
@@ -167,7 +168,7 @@ export function validateSettings(raw: unknown, knownRules?: ReadonlySet<string>)
 /** Read the text of a `.drainguard.yaml`. */
 export function parseConfigText(text: string, knownRules?: ReadonlySet<string>): SettingsParseResult {
   try {
-    const doc = parseDocument(text, { prettyErrors: false });
+    const doc = parseDocumentWithinLimit(text, { prettyErrors: false });
     if (doc.errors.length > 0) return { settings: {}, errors: [doc.errors[0]!.message.split('\n')[0] ?? 'invalid YAML'] };
     if (doc.contents !== null && !isMap(doc.contents)) return { settings: {}, errors: ['the configuration must be a mapping of settings'] };
     return validateSettings(doc.toJS({ maxAliasCount: 10 }), knownRules);

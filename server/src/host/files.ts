@@ -2,6 +2,7 @@
  * The file system side shared by the CLI and the language server: finding YAML files, reading them as UTF-8 text, locating the
  * nearest `.drainguard.yaml`, matching `ignore` globs and writing fixed files atomically.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultSettings, mergeSettings, parseConfigText, type Settings } from '../engine/settings';
@@ -103,9 +104,23 @@ export function writeAtomically(abs: string, expected: string, next: string, mti
     if (roots && !roots.some((r) => isInside(real, r))) return `links to ${real}, outside the paths given to check; refusing to write there, not fixed`;
     const st = fs.statSync(real);
     if (st.mtimeMs !== mtimeMs || decodeOrUndefined(fs.readFileSync(real)) !== expected) return 'changed on disk since it was read; not fixed';
-    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.drainguard-${process.pid}.tmp`);
-    fs.writeFileSync(tmp, next, { mode: st.mode & 0o777 });
-    fs.renameSync(tmp, real);
+    // The temporary file is created exclusively ('wx': it fails on an existing name and never
+    // follows a link planted under that name), synced, then renamed over the file; removed on failure.
+    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.drainguard-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const fd = fs.openSync(tmp, 'wx', st.mode & 0o777);
+    try {
+      try {
+        fs.fchmodSync(fd, st.mode & 0o777); // the file's own mode, whatever the umask
+        fs.writeFileSync(fd, next);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, real);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
     return undefined;
   } catch (e) {
     return `cannot write the fix: ${errnoText(e, 'write failed')}`;

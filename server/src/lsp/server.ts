@@ -28,6 +28,7 @@ import { describeSource, type FileResult } from '../engine/analyze';
 import { analyzeOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../engine/incremental';
 import type { AnalysisContext } from '../engine/model/effective';
 import type { Settings } from '../engine/settings';
+import type { Finding } from '../engine/types';
 import { RULES } from '../engine/rules/registry';
 import { preferredEdits } from '../engine/apply';
 import { hoverAt } from '../engine/hover';
@@ -36,6 +37,7 @@ import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
 import { canonicalUri, WorkspaceIndex } from './workspace-index';
+import { skipReason } from '../engine/limits';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -75,7 +77,8 @@ export function startServer(connection: Connection): void {
 
   /** The engine's state for a document's current text (parses what changed since the last call). */
   function openFileOf(doc: TextDocument): OpenFile {
-    const file = updateOpenFile(openFiles.get(doc.uri), doc.uri, doc.getText());
+    // A document over the size limit is analysed as empty (engine/limits.ts): its parse could take minutes and gigabytes.
+    const file = updateOpenFile(openFiles.get(doc.uri), doc.uri, skipReason(doc.getText()) ? '' : doc.getText());
     if (documents.get(doc.uri)) openFiles.set(doc.uri, file);
     return file;
   }
@@ -89,7 +92,12 @@ export function startServer(connection: Connection): void {
       const generation = index.generation;
       const file = openFileOf(doc);
       const base = index.contextFor(doc.uri);
-      const result = analyzeOpenFile(file, s.settings, base, RULES);
+      let result = analyzeOpenFile(file, s.settings, base, RULES);
+      if (file.text !== doc.getText()) {
+        const note = skipReason(doc.getText()) ?? 'skipped';
+        log(`drainguard: ${doc.uri}: ${note}`);
+        result = { ...result, text: doc.getText(), notes: [{ message: note }] };
+      }
       for (const n of result.notes) if (n.message.startsWith('internal error')) log(`drainguard: ${doc.uri}: ${n.message}`);
       return { version: doc.version, generation, result, ignored: s.ignored, file, settings: s.settings, base };
     };
@@ -121,10 +129,19 @@ export function startServer(connection: Connection): void {
     }
   }
 
+  /**
+   * Diagnostics by finding: the incremental analysis hands back the same finding object only
+   * while its positions stay the same, so a large file's edit converts only what moved.
+   */
+  const converted = new WeakMap<Finding, Diagnostic>();
   async function diagnosticsOf(doc: TextDocument): Promise<Diagnostic[]> {
     const a = await analysisOf(doc);
     if (a.ignored) return [];
-    return a.result.findings.map((f) => toDiagnostic(doc, f));
+    return a.result.findings.map((f) => {
+      let d = converted.get(f);
+      if (!d) converted.set(f, (d = toDiagnostic(doc, f)));
+      return d;
+    });
   }
 
   const pending = new Map<string, ReturnType<typeof setTimeout>>();

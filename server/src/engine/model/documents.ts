@@ -3,10 +3,12 @@
  * kept; `kind: List` (and `*List`) items become objects of their own. A document that does
  * not parse is kept too, marked not ok, so callers can note it without analysing it.
  */
-import { isMap, parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import { Composer, isMap, Parser, type Document, type YAMLMap } from 'yaml';
 import type { Note, Range } from '../types';
-import { withoutStackTraces } from '../yaml/stream';
+import { parseDocumentsAt, splitDocuments, withoutStackTraces } from '../yaml/stream';
 import { deref, mapAt, mapsOf, pairOf, seqAt, stringAt } from '../yaml/nodes';
+import { addDuplicateKeyErrors, mergeKeyOf, parseOptions, wantsUniqueKeys } from '../yaml/unique-keys';
+import { composeWithinLimit } from '../yaml/depth';
 
 /** One Kubernetes (or Kubernetes-shaped) object: a mapping at the top of a document or a List item. */
 export interface K8sObject {
@@ -32,6 +34,8 @@ export interface ParsedDocument {
   range: Range;
   objects: K8sObject[];
   errors: Note[];
+  /** Why a document that parses is not analysed either (a merge key): the note says so. */
+  unsupported?: string;
 }
 
 export interface ParsedFile {
@@ -43,11 +47,25 @@ export interface ParsedFile {
 /** The parser options of every parse of a file's documents (the full parse and `prescan.ts`'s). */
 export const PARSE_OPTIONS = { prettyErrors: false, keepSourceTokens: true, uniqueKeys: true } as const;
 
-/** Parse a file's text into documents and objects. Never throws. */
+/**
+ * Parse a file's text into documents and objects. Never throws. Each document is parsed on its
+ * own, between its `---`/`...` lines (`yaml/stream.ts`), as kubectl reads a stream: on real files
+ * that is exactly the stream's parse (`test/prescan.test.ts` checks the corpus), and after a
+ * broken document the next one still stands, where the parser's error recovery may swallow it.
+ */
 export function parseFile(uri: string, text: string): ParsedFile {
+  const slices = splitDocuments(text);
+  if (slices) {
+    const documents: ParsedDocument[] = [];
+    for (const s of slices) for (const doc of parseDocumentsAt(text.slice(s.start, s.end), s.start, PARSE_OPTIONS)) documents.push(parsedDocumentOf(doc, documents.length, text));
+    return { uri, text, documents };
+  }
+  // Directives apply across documents: the stream is parsed whole.
   const docs = withoutStackTraces(() => {
-    const parsed = parseAllDocuments(text, PARSE_OPTIONS);
-    return Array.isArray(parsed) ? parsed : [];
+    // parseAllDocuments, with documents nested too deep left out (yaml/depth.ts).
+    const list = composeWithinLimit(new Parser().parse(text), new Composer(parseOptions(PARSE_OPTIONS)));
+    if (wantsUniqueKeys(PARSE_OPTIONS)) for (const d of list) addDuplicateKeyErrors(d);
+    return list;
   }, [] as Document.Parsed[]);
   const documents: ParsedDocument[] = docs.map((doc, index) => parsedDocumentOf(doc, index, text));
   return { uri, text, documents };
@@ -56,10 +74,18 @@ export function parseFile(uri: string, text: string): ParsedFile {
 /** One parsed document of a stream (index: its 0-based position in the stream) with its objects. */
 export function parsedDocumentOf(doc: Document.Parsed, index: number, text: string): ParsedDocument {
   const range = { start: doc.range?.[0] ?? 0, end: doc.range?.[2] ?? text.length };
+  // Clamped: an error at the end of the text (an unclosed quote) is reported one past it.
+  const clamp = (o: number): number => Math.max(0, Math.min(o, text.length));
   const errors: Note[] = doc.errors.map((e) => ({
-    range: { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) },
+    range: { start: clamp(e.pos[0]), end: clamp(Math.max(e.pos[0], e.pos[1])) },
     message: e.message.split('\n')[0] ?? e.message,
   }));
+  // Kubernetes resolves YAML merge keys (`<<`) and this engine does not: silence, not a misread.
+  const merge = errors.length === 0 ? mergeKeyOf(doc) : undefined;
+  if (merge) {
+    errors.push({ range: merge, message: 'merge key (<<)' });
+    return { index, doc, ok: false, range, objects: [], errors, unsupported: 'uses a YAML merge key (<<), which Drainguard does not resolve' };
+  }
   const ok = errors.length === 0;
   return { index, doc, ok, range, objects: ok ? objectsOf(doc) : [], errors };
 }

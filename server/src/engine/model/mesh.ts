@@ -5,13 +5,15 @@
  * resources. Each source is read into the same shape, per revision, with a range for every
  * value so findings and hovers can say where a pod's drain comes from.
  */
-import { isMap, isScalar, parseDocument, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../types';
 import { deref, keyOf, mapAt, mapPath, pairOf, scalarAt, seqAt, stringAt, type KeyedPair } from '../yaml/nodes';
 import { scalarSource, toOuterRange, type ScalarSource } from '../yaml/scalar-source';
 import { netstatWaitLoop, sleepDuration } from './command';
 import type { K8sObject } from './documents';
 import { fileText, readProxyConfigMap, type MappedText, type ParsedProxyConfig } from './proxy-config';
+import { addDuplicateKeyErrors, parseOptions } from '../yaml/unique-keys';
+import { parseDocumentWithinLimit } from '../yaml/depth';
 
 export type MeshSourceKind = 'IstioOperator' | 'mesh ConfigMap' | 'istiod Helm values' | 'Sail Istio' | 'injector ConfigMap' | '.drainguard.yaml';
 
@@ -149,7 +151,9 @@ export function meshSourcesOf(uri: string, text: string, obj: K8sObject): MeshSo
       const ss = scalarSource(text, v);
       let inner: Document.Parsed;
       try {
-        inner = parseDocument(ss.value, { prettyErrors: false, keepSourceTokens: true });
+        // The duplicate-key check in linear time (yaml/unique-keys.ts): the package's own is quadratic.
+        inner = parseDocumentWithinLimit(ss.value, parseOptions({ prettyErrors: false, keepSourceTokens: true }));
+        addDuplicateKeyErrors(inner);
       } catch {
         return [src];
       }
@@ -268,7 +272,8 @@ function readInjector(text: string, doc: Document, pair: KeyedPair, src: MeshSou
   }
   let jdoc: Document.Parsed;
   try {
-    jdoc = parseDocument(ss.value, { prettyErrors: false, keepSourceTokens: true });
+    jdoc = parseDocumentWithinLimit(ss.value, parseOptions({ prettyErrors: false, keepSourceTokens: true }));
+    addDuplicateKeyErrors(jdoc);
   } catch {
     return;
   }

@@ -53,6 +53,8 @@ const ISTIO_OR_ESCAPE = /[Ii]stio|\\[xuU]|\\\r?\n/;
 const ANY_CONTRIBUTION = /[Ii]stio|meshConfig|global|pilot|\\[xuU]|\\\r?\n/;
 /** Something that may be an anchor (`&name` where a node can start); false positives only cost a full parse. */
 const ANCHOR = /(?:^|[\s[{,])&[^\s[\]{},]/;
+/** Something that may be an alias (`*name` where a node can start). */
+const ALIAS = /(?:^|[\s[{,:])\*[^\s[\]{},]/;
 /** Blanking out is only worth it (and only done) for entries at least this long. */
 const ELIDE_MIN = 4096;
 
@@ -79,7 +81,8 @@ export function classifyDocument(text: string, start: number, end: number): Deci
   const contributes = mayContribute(root);
   if (verdict === 'parse') return { kind: 'parse', contributes };
   const ranges: [number, number][] = [];
-  if (!elisions(text, root, verdict, ranges)) return { kind: 'parse', contributes };
+  // An alias in what is kept may point to an anchor in what is blanked out: then parse it all.
+  if (elisions(text, root, verdict, ranges) && ALIAS.test(keptText(text, from, to, ranges))) return { kind: 'parse', contributes };
   let elided = 0;
   for (const [a, b] of ranges) elided += b - a;
   return elided >= ELIDE_MIN ? { kind: 'elide', ranges: ranges.map(([a, b]) => [a - start, b - start]), contributes } : { kind: 'parse', contributes };
@@ -105,24 +108,36 @@ const ISTIO_CONFIGMAP: Keep = { apiVersion: true, kind: true, metadata: true, da
 
 /**
  * Collect the ranges of the entries not in `keep` (whole entries, from their key's line to the
- * next entry). False when blanking them out could change what is kept: an anchor in a blanked
- * entry may be the target of an alias in a kept one.
+ * next entry), in order. True when a blanked-out entry may hold an anchor.
  */
 function elisions(text: string, entries: Entry[], keep: Keep, out: [number, number][]): boolean {
+  let anchors = false;
   for (const e of entries) {
     const k = keep[e.key];
     if (k === true) continue;
     if (k === undefined) {
       // A scalar (a block scalar's header holds no anchor here) cannot hold an anchor; a collection may.
-      if (e.inline.kind !== 'block' && e.inline.kind !== 'scalar' && ANCHOR.test(text.slice(e.lineStart, e.end))) return false;
+      if (e.inline.kind !== 'block' && e.inline.kind !== 'scalar') anchors ||= ANCHOR.test(text.slice(e.lineStart, e.end));
       out.push([e.lineStart, e.end]);
       continue;
     }
     if (e.inline.kind !== 'none' || !e.hasBody || e.bodyIsSeq) continue;
     const children = entriesOf(text, e.bodyStart, e.end);
-    if (children && !elisions(text, children, k, out)) return false;
+    if (children) anchors = elisions(text, children, k, out) || anchors;
   }
-  return true;
+  return anchors;
+}
+
+/** The text of `[from, to)` without the blanked-out ranges. */
+function keptText(text: string, from: number, to: number, ranges: [number, number][]): string {
+  const parts: string[] = [];
+  let at = from;
+  for (const [a, b] of ranges) {
+    parts.push(text.slice(at, a));
+    at = b;
+  }
+  parts.push(text.slice(at, to));
+  return parts.join('');
 }
 
 /**
@@ -215,6 +230,7 @@ function entriesOf(text: string, from: number, to: number, indent?: number, firs
   const out: Entry[] = [];
   let n = -1;
   let cur: Entry | undefined;
+  let shallow: RegExp | undefined;
   let i = from;
   while (i < to) {
     const le = lineEnd(text, i, to);
@@ -240,7 +256,11 @@ function entriesOf(text: string, from: number, to: number, indent?: number, firs
           cur.bodyIsSeq = isSeqIndicator(text, c, le);
         }
       }
-      i = next;
+      // Once the value is known to have a body, its other lines need no look: jump to the next line this mapping owns.
+      if (cur?.hasBody) {
+        shallow ??= new RegExp(`\\n {0,${n}}[^ \\n]`, 'g');
+        i = nextShallow(text, shallow, le, to);
+      } else i = next;
       continue;
     }
     const c = skipBlanks(text, j, le);
@@ -272,6 +292,14 @@ function entriesOf(text: string, from: number, to: number, indent?: number, firs
   }
   if (cur) cur.end = to;
   return out;
+}
+
+/** The start of the first line after `le` that `re` (a line break, at most n spaces, a character) finds before `to`, or `to`. */
+function nextShallow(text: string, re: RegExp, le: number, to: number): number {
+  if (le >= to) return to;
+  re.lastIndex = le;
+  const m = re.exec(text);
+  return m && m.index < to ? m.index + 1 : to;
 }
 
 /** Parse one `key: value` line at `j`, or undefined when it is not a simple key. */
@@ -308,6 +336,7 @@ function inlineOf(rest: string): Inline {
 function itemsOf(text: string, from: number, to: number): { entries: Entry[]; from: number; to: number }[] | undefined {
   const starts: { line: number; dash: number }[] = [];
   let m = -1;
+  let shallow: RegExp | undefined;
   let i = from;
   while (i < to) {
     const le = lineEnd(text, i, to);
@@ -324,6 +353,10 @@ function itemsOf(text: string, from: number, to: number): { entries: Entry[]; fr
         if (col < m) return undefined;
         if (!isSeqIndicator(text, j, le)) return undefined;
         starts.push({ line: i, dash: j });
+        // The item's own lines are deeper: the next line to look at is the next one at the sequence's indentation or less.
+        shallow ??= new RegExp(`\\n {0,${m}}[^ \\n]`, 'g');
+        i = nextShallow(text, shallow, le, to);
+        continue;
       }
     }
     i = Math.min(to, le + 1);
@@ -467,13 +500,12 @@ export function parseEvery(uri: string, text: string): ParsedFile {
       for (const doc of parseSlice(text, s, decision)) documents.push(parsedDocumentOf(doc, index++, text));
       continue;
     }
-    const whole = parseDocumentsAt(text.slice(s.start, s.end), s.start, NOTE_OPTIONS);
-    const broken = whole.some((d) => d.errors.length > 0);
+    // Kept only when not analysable (a syntax error, or what parsedDocumentOf refuses, such as a merge key).
+    const whole = parseDocumentsAt(text.slice(s.start, s.end), s.start, NOTE_OPTIONS).map((doc, k) => parsedDocumentOf(doc, index + k, text));
+    const broken = whole.some((d) => !d.ok);
     if (decision.kind === 'skip') {
-      for (const doc of whole) {
-        if (doc.errors.length > 0) documents.push(parsedDocumentOf(doc, index, text));
-        index++;
-      }
+      for (const d of whole) if (!d.ok) documents.push(d);
+      index += whole.length;
     } else {
       for (const doc of broken ? parseSlice(text, s, { kind: 'parse', contributes: decision.contributes }) : parseSlice(text, s, decision)) documents.push(parsedDocumentOf(doc, index++, text));
     }

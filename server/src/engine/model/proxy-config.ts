@@ -6,12 +6,13 @@
  * node is mapped back to its exact range in the file. The same reader serves any
  * ProxyConfig written as YAML inside a string (the mesh ConfigMap's `defaultConfig`).
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { parseGoDuration } from '../duration';
 import type { Range } from '../types';
 import { resolvePlainV2, type GoYamlScalar } from '../yaml/goyaml';
 import { keyOf, type KeyedPair } from '../yaml/nodes';
 import { scalarSource, toOuterRange, type ScalarSource } from '../yaml/scalar-source';
+import { parseDocumentWithinLimit } from '../yaml/depth';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -164,7 +165,7 @@ export function readProxyConfigString(src: ScalarSource, out: ParsedProxyConfig)
   let inner: Document.Parsed;
   try {
     // Istio's YAMLToJSON (go-yaml v2, not strict) accepts duplicate keys; the last one wins.
-    inner = parseDocument(src.value, { prettyErrors: false, uniqueKeys: false, keepSourceTokens: true });
+    inner = parseDocumentWithinLimit(src.value, { prettyErrors: false, uniqueKeys: false, keepSourceTokens: true });
   } catch {
     out.problems.push({ kind: 'not-yaml', message: 'The annotation is not valid YAML.', range: src.outer });
     return out;
@@ -281,12 +282,13 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
       }
       if (s?.type !== 'string') {
         const n = s && (s.type === 'int' || s.type === 'float') ? s.value : undefined;
+        const suggestion = n !== undefined && n >= 0 ? goodDuration(`${n}s`) : undefined;
         out.problems.push({
           kind: 'bad-duration',
-          message: `\`${field.key}\` must be a Go duration string such as "${n ?? 20}s", not ${describe(s, v.node)}: ${rejected(out)}.`,
+          message: `\`${field.key}\` must be a Go duration string such as "${suggestion ?? '20s'}", not ${describe(s, v.node)}: ${rejected(out)}.`,
           range: v.range,
           field,
-          suggestion: n !== undefined && n >= 0 ? `${n}s` : undefined,
+          suggestion,
         });
         return;
       }
@@ -298,7 +300,7 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
           message: `\`${field.key}\`: ${d.error}. Istio reads Go durations (\`20s\`, \`1m30s\`, \`500ms\`); ${rejected(out)}.`,
           range: v.range,
           field,
-          suggestion: m ? `${m[1]}s` : undefined,
+          suggestion: m && `${m[1]}s` !== s.value ? goodDuration(`${m[1]}s`) : undefined,
         });
         return;
       }
@@ -385,6 +387,11 @@ function scalarText(src: MappedText, n: InnerNode): string {
 function rangeOfNode(node: unknown): Range | undefined {
   const r = (node as Node | null | undefined)?.range;
   return r ? { start: r[0], end: r[1] } : undefined;
+}
+
+/** A suggested duration only when Go would accept it (`99999999999999999999s` overflows: no fix, found by the fuzzer). */
+function goodDuration(d: string): string | undefined {
+  return parseGoDuration(d).ok ? d : undefined;
 }
 
 /** Levenshtein distance, for "did you mean" suggestions on unknown keys. */

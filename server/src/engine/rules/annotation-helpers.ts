@@ -8,7 +8,7 @@ import { isAlias, isMap, isPair, isScalar, type Node, type Pair, type Scalar, ty
 import type { PodAnalysis } from '../model/effective';
 import type { ParsedProxyConfig, ProxyConfigField } from '../model/proxy-config';
 import type { Range, TextEdit } from '../types';
-import { columnOf, eolOf, indentStep, lineEndOf, lineStartOf, removePairLines } from '../yaml/edits';
+import { columnOf, eolOf, indentStep, lineEndOf, lineStartOf, removePairLines, isJsonMap, jsonValue } from '../yaml/edits';
 import { pairOf } from '../yaml/nodes';
 import { innerEdit, type ScalarSource } from '../yaml/scalar-source';
 
@@ -151,7 +151,10 @@ export function insertIntoPodMap(text: string, pa: PodAnalysis, which: 'annotati
     if (!hk) return undefined;
     if (isScalar(v) && v.value !== null) return undefined;
     const sr = (v as Scalar | null)?.range;
-    if (sr && sr[1] > sr[0]) return moved.oneLine ? { start: sr[0], end: sr[1], newText: `{${moved.lines[0]}}` } : undefined;
+    if (sr && sr[1] > sr[0]) {
+      const flow = moved.oneLine ? flowMapText(`{${moved.lines[0]}}`, isJsonMap(text, metadata!)) : undefined;
+      return flow === undefined ? undefined : { start: sr[0], end: sr[1], newText: flow };
+    }
     const col = columnOf(text, hk[0]) + indentStep(text, metadataPair, metadata);
     const body = renderAt(moved, col, eol);
     const end = lineEndOf(text, hk[1]);
@@ -164,7 +167,10 @@ export function insertIntoPodMap(text: string, pa: PodAnalysis, which: 'annotati
       const r = metadata.range;
       const open = r ? text.indexOf('{', r[0]) : -1;
       if (!r || open < 0 || open >= r[1]) return undefined;
-      return { start: open + 1, end: open + 1, newText: `${which}: {${moved.lines[0]}}${metadata.items.length > 0 ? ', ' : ''}` };
+      const json = isJsonMap(text, metadata);
+      const flow = flowMapText(`{${moved.lines[0]}}`, json);
+      if (flow === undefined) return undefined;
+      return { start: open + 1, end: open + 1, newText: `${json ? JSON.stringify(which) : which}: ${flow}${metadata.items.length > 0 ? ', ' : ''}` };
     }
     const at = (metadata.items[0]?.key as Node | undefined)?.range?.[0];
     if (at === undefined) return undefined;
@@ -191,7 +197,17 @@ function flowInsert(text: string, map: YAMLMap, moved: MovedPair): TextEdit | un
   if (!r) return undefined;
   const open = text.indexOf('{', r[0]);
   if (open < 0 || open >= r[1]) return undefined;
-  return { start: open + 1, end: open + 1, newText: map.items.length > 0 ? `${moved.lines[0]}, ` : moved.lines[0]! };
+  const flow = flowMapText(`{${moved.lines[0]}}`, isJsonMap(text, map));
+  if (flow === undefined) return undefined;
+  const entry = flow.slice(1, -1);
+  return { start: open + 1, end: open + 1, newText: map.items.length > 0 ? `${entry}, ` : entry };
+}
+
+/** A one-line flow mapping as written, or as JSON when it goes into JSON (kubectl reads such a document as JSON). */
+function flowMapText(flow: string, json: boolean): string | undefined {
+  if (!json) return flow;
+  const v = jsonValue(flow);
+  return v && v.startsWith('{') ? v : undefined;
 }
 
 /** A scalar value as a quoted YAML string: its own quoted text when already quoted, else JSON. */

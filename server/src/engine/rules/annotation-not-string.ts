@@ -6,6 +6,7 @@ import { isScalar, type YAMLMap } from 'yaml';
 import { resolvePlainV2 } from '../yaml/goyaml';
 import { keyOf } from '../yaml/nodes';
 import type { Rule, RuleContext } from './rule';
+import type { Fix } from '../types';
 
 export const annotationNotString: Rule = {
   id: 'annotation-not-string',
@@ -43,7 +44,7 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
           ctx.report({
             range: { start: k[0], end: k[1] },
             message: `Annotation "${key}" has no value (null): annotation values must be strings, so Kubernetes rejects the object. Write "" for an empty value.`,
-            fixes: [{ title: 'Set it to ""', edits: [emptyValueEdit(ctx.text, colon)], preferred: true }],
+            fixes: emptyValueFix(ctx.text, colon),
           });
           continue;
         }
@@ -71,8 +72,11 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
 };
 
 /** Write `""` after a key's colon, replacing the blanks there (and keeping a trailing comment apart). */
-function emptyValueEdit(text: string, colon: number): { start: number; end: number; newText: string } {
+function emptyValueFix(text: string, colon: number): Fix[] {
   let j = colon + 1;
   while (text[j] === ' ' || text[j] === '\t') j++;
-  return { start: colon + 1, end: j, newText: text[j] === '#' ? ' "" ' : ' ""' };
+  // An anchor or a tag on the empty value (`key: &a`): a "" before it would not parse, and after
+  // it would change what the aliases of the anchor read. No fix (found by the fuzzer).
+  if (text[j] === '&' || text[j] === '!') return [];
+  return [{ title: 'Set it to ""', edits: [{ start: colon + 1, end: j, newText: text[j] === '#' ? ' "" ' : ' ""' }], preferred: true }];
 }

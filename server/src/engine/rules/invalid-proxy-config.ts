@@ -14,6 +14,7 @@ import { toOuterRange, type ScalarSource } from '../yaml/scalar-source';
 import { parseDocumentsAround } from '../yaml/stream';
 import { innerRangeOf, innerReplace } from './annotation-helpers';
 import type { Rule, RuleContext } from './rule';
+import { addDuplicateKeyErrors, parseOptions } from '../yaml/unique-keys';
 
 export const invalidProxyConfig: Rule = {
   id: 'invalid-proxy-config',
@@ -151,7 +152,8 @@ function blockScalarFix(ctx: RuleContext, pa: PodAnalysis): Fix[] {
   const after = stringValueAt(next, k[0]);
   if (after === undefined) return [];
   try {
-    const inner = parseDocument(after, { prettyErrors: false, uniqueKeys: true });
+    const inner = parseDocument(after, parseOptions({ prettyErrors: false, uniqueKeys: true }));
+    addDuplicateKeyErrors(inner);
     if (inner.errors.length > 0 || JSON.stringify(inner.toJS({ maxAliasCount: 0 })) !== before) return [];
   } catch {
     return []; // aliases inside: not worth the risk

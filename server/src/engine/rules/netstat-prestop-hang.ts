@@ -157,7 +157,9 @@ function sleepActionEdit(ctx: RuleContext, pa: PodAnalysis, hook: HookInfo, valu
     const eol = ctx.text.includes('\r\n') ? '\r\n' : '\n';
     edit = { start: r.start, end, newText: `sleep:${eol}${' '.repeat(col)}seconds: ${d.seconds}` };
   } else {
-    edit = { start: r.start, end: r.end, newText: `sleep: {seconds: ${d.seconds}}` };
+    // A JSON manifest (a double-quoted key) stays JSON: kubectl reads it as JSON.
+    const json = isScalar(execPair.key) && execPair.key.type === 'QUOTE_DOUBLE';
+    edit = { start: r.start, end: r.end, newText: json ? `"sleep": {"seconds": ${d.seconds}}` : `sleep: {seconds: ${d.seconds}}` };
   }
   return { title: `Use the kubelet's sleep action (${d.seconds}s) instead of exec`, edits: [edit], preferred: true };
 }

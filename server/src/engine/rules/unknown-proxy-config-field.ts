@@ -15,6 +15,7 @@ import { innerEdit, type ScalarSource } from '../yaml/scalar-source';
 import { innerReplace, isPodIstioAnnotation, removeEntry, removeInnerField } from './annotation-helpers';
 import { graceEditIfNeeded, podAnnotationEdit } from './fixes';
 import type { Rule, RuleContext } from './rule';
+import { isJsonMap } from '../yaml/edits';
 
 /** MeshConfig fields that people put into a pod's ProxyConfig (istio/api mesh/v1alpha1/config.proto). */
 const MESH_CONFIG_FIELDS = new Set([
@@ -78,7 +79,8 @@ MeshConfig fields (\`protocolDetectionTimeout\`, \`accessLogFile\`, \`outboundTr
         if (f.spec && f.spec.type !== 'removed') continue;
         const target = f.spec ? undefined : closestField(f.key);
         const fixes: Fix[] = [];
-        if (target) {
+        // No rename onto a key the mapping already has: that would be a duplicate key (found by the fuzzer).
+        if (target && !pc.fields.some((x) => x.key === target)) {
           const k = f.keyNode;
           const quoted = isScalar(k.node) && (k.node.type === 'QUOTE_DOUBLE' || k.node.type === 'QUOTE_SINGLE');
           const newKey = quoted ? (k.node as Scalar).type === 'QUOTE_SINGLE' ? `'${target}'` : `"${target}"` : target;
@@ -223,7 +225,8 @@ function moveOutFixes(ctx: RuleContext, pa: PodAnalysis, pc: ParsedProxyConfig, 
     const k = rangeOf(pc.pair.key);
     const v = rangeOf(pc.pair.value);
     if (!k || !v) return [];
-    return [{ title: `Replace proxy.istio.io/config with the annotation ${key}: ${value}`, edits: [{ start: k.start, end: v.end, newText: `${key}: ${value}` }], preferred: true }];
+    const k2 = isJsonMap(ctx.text, annMap) ? JSON.stringify(key) : key; // a JSON manifest stays JSON
+    return [{ title: `Replace proxy.istio.io/config with the annotation ${key}: ${value}`, edits: [{ start: k.start, end: v.end, newText: `${k2}: ${value}` }], preferred: true }];
   }
   const rm = removeInnerField(ctx.text, pc, f);
   if (!rm) return [];

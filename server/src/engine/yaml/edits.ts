@@ -4,7 +4,7 @@
  * a document through the YAML library (that would lose comments and formatting); they
  * splice text, so everything they do not touch stays byte-identical.
  */
-import { isMap, isScalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { TextEdit } from '../types';
 import { deref, pairOf } from './nodes';
 
@@ -90,7 +90,12 @@ export function insertPair(text: string, map: YAMLMap, key: string, value: strin
     const open = text.indexOf('{', r[0]);
     if (open < 0 || open >= r[1]) return undefined;
     const empty = map.items.length === 0;
-    return { start: open + 1, end: open + 1, newText: empty ? `${key}: ${value}` : `${key}: ${value}, ` };
+    // In JSON (kubectl reads a document that starts with `{` as JSON) the pair must be JSON too.
+    const json = isJsonMap(text, map);
+    const k = json ? JSON.stringify(key) : key;
+    const v = json ? jsonValue(value) : value;
+    if (v === undefined) return undefined;
+    return { start: open + 1, end: open + 1, newText: empty ? `${k}: ${v}` : `${k}: ${v}, ` };
   }
   const first = map.items[0];
   const at = (first?.key as Node | undefined)?.range?.[0];
@@ -135,7 +140,7 @@ export function setPath(
           for (const l of block ?? []) nested.push(l === '' ? '' : indent + ' '.repeat(step) + l);
         } else nested.push(`${indent}${k}:`);
       });
-      if (cur.flow) return insertPair(text, cur, key, flowPath(rest, value));
+      if (cur.flow) return block ? undefined : insertPair(text, cur, key, flowPath(rest, value));
       return insertPair(text, cur, key, '', nested, step) && fixEmptyHead(insertPair(text, cur, key, '', nested, step)!, key);
     }
     const v = deref(doc, pair.value);
@@ -146,6 +151,10 @@ export function setPath(
           if (block) {
             const col = columnOf(text, (pair.key as Node).range![0]);
             return { start: r[0], end: r[1], newText: [value, ...block.map((l) => (l === '' ? '' : ' '.repeat(col + step) + l))].join(eol) };
+          }
+          if (isJsonMap(text, cur)) {
+            const v = jsonValue(value);
+            return v === undefined ? undefined : { start: r[0], end: r[1], newText: v };
           }
           return { start: r[0], end: r[1], newText: value };
         }
@@ -182,7 +191,9 @@ export function setPath(
       const sr = isScalar(v) ? v.range : undefined;
       if (sr && sr[1] > sr[0]) {
         // An explicit `~` or `null`: replace it with a flow mapping holding the rest.
-        return { start: sr[0], end: sr[1], newText: flowPath(rest, value) };
+        if (block) return undefined;
+        const flow = isJsonMap(text, cur) ? jsonValue(flowPath(rest, value)) : flowPath(rest, value);
+        return flow === undefined ? undefined : { start: sr[0], end: sr[1], newText: flow };
       }
       const end = lineEndOf(text, keyNode.range![1]);
       return { start: end, end, newText: eol + lines.join(eol) };
@@ -196,6 +207,32 @@ export function setPath(
 function fixEmptyHead(edit: TextEdit, key: string): TextEdit {
   // insertPair wrote `key: ` followed by nested lines; drop the trailing space after the colon.
   return { ...edit, newText: edit.newText.replace(`${key}: `, `${key}:`) };
+}
+
+/**
+ * Whether a flow mapping is written as JSON: its keys are double-quoted, or (empty) it is the
+ * value of a double-quoted key. kubectl reads a document that starts with `{` as JSON, so an
+ * edit there must keep it JSON.
+ */
+export function isJsonMap(text: string, map: YAMLMap): boolean {
+  if (!map.flow) return false;
+  if (map.items.length > 0) return map.items.every((p) => isScalar(p.key) && p.key.type === 'QUOTE_DOUBLE');
+  const r = map.range;
+  return r !== undefined && r !== null && /"[ \t]*:[ \t]*$/.test(text.slice(Math.max(0, r[0] - 200), r[0]));
+}
+
+/** A one-line YAML value as JSON (`50`, `45s` -> `"45s"`, `'yes'` -> `"yes"`), or undefined when it has no JSON form. */
+export function jsonValue(value: string): string | undefined {
+  if (/[\r\n]/.test(value) || value.trim() === '') return undefined;
+  try {
+    const d = parseDocument(value, { prettyErrors: false, uniqueKeys: false });
+    if (d.errors.length > 0) return undefined;
+    const js: unknown = d.toJS({ maxAliasCount: 0 });
+    if (js === undefined || (typeof js === 'number' && !Number.isFinite(js))) return undefined;
+    return JSON.stringify(js);
+  } catch {
+    return undefined;
+  }
 }
 
 function flowPath(rest: readonly string[], value: string): string {

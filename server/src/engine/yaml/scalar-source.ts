@@ -15,8 +15,8 @@
  */
 
 import { isScalar, parseDocument, visit } from 'yaml';
-import type { Scalar } from 'yaml';
-import { parseEditedDocument } from './stream';
+import type { Document, Scalar } from 'yaml';
+import { parseDocumentsAt, parseEditedDocument } from './stream';
 
 /** The five YAML scalar styles, as `yaml` names them in `Scalar.type`. */
 export type ScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -746,27 +746,59 @@ function verified(
 ): { start: number; end: number; newText: string } | undefined {
   const delta = edit.newText.length - (edit.end - edit.start);
   const newEnd = src.outer.end + delta;
-  // Only the edited document: re-parsing (or even rebuilding) the whole file would cost a full parse per fix.
-  const list = parseEditedDocument(text, edit, src.outer.start, { prettyErrors: false });
-  let found: Scalar | undefined;
-  for (const doc of list) {
-    if (!doc.range || doc.range[0] > src.outer.start || doc.range[2] < src.outer.start) continue;
-    visit(doc, {
-      Scalar(_key, node) {
-        if (node.range && node.range[0] === src.outer.start) {
-          found = node;
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    for (const err of doc.errors) {
-      if (err.pos[0] >= src.outer.start && err.pos[0] <= newEnd) return undefined;
+  const check = (list: Document.Parsed[]): boolean => {
+    let found: Scalar | undefined;
+    for (const doc of list) {
+      if (!doc.range || doc.range[0] > src.outer.start || doc.range[2] < src.outer.start) continue;
+      visit(doc, {
+        Scalar(_key, node) {
+          if (node.range && node.range[0] === src.outer.start) {
+            found = node;
+            return visit.BREAK;
+          }
+          return undefined;
+        },
+      });
+      for (const err of doc.errors) {
+        if (err.pos[0] >= src.outer.start && err.pos[0] <= newEnd) return false;
+      }
+      if (found) break;
     }
-    if (found) break;
+    if (!found || !found.range || found.type !== src.style || found.range[1] !== newEnd) return false;
+    const value: unknown = found.value;
+    return typeof value === 'string' && value === expected;
+  };
+  // A block scalar of a document that parsed is in block context, and reads the same in its own
+  // lines: its key's line through the first content line after it. That is checked first (a
+  // fix costs a line or two to check, not a document); the edited document only when it says no.
+  if (src.style === 'BLOCK_LITERAL' || src.style === 'BLOCK_FOLDED') {
+    const lines = scalarLines(text, edit, src.outer.start, src.outer.end);
+    if (lines && check(lines)) return edit;
   }
-  if (!found || !found.range || found.type !== src.style || found.range[1] !== newEnd) return undefined;
-  const value: unknown = found.value;
-  if (typeof value !== 'string' || value !== expected) return undefined;
-  return edit;
+  // Only the edited document: re-parsing (or even rebuilding) the whole file would cost a full parse per fix.
+  return check(parseEditedDocument(text, edit, src.outer.start, { prettyErrors: false })) ? edit : undefined;
+}
+
+/**
+ * The lines of a block scalar after an edit, parsed alone at their offset: from the line of its
+ * header through the first line with content after its end (which ends it, as it does in the
+ * document). Undefined when the edit reaches outside them or a document marker is among them.
+ */
+function scalarLines(text: string, edit: { start: number; end: number; newText: string }, start: number, end: number): Document.Parsed[] | undefined {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  if (edit.start < lineStart || edit.end > end) return undefined;
+  let i = text[end - 1] === '\n' ? end : text.indexOf('\n', end) + 1;
+  let until = text.length;
+  while (i > 0 && i < text.length) {
+    const nl = text.indexOf('\n', i);
+    const lineEnd = nl < 0 ? text.length : nl + 1;
+    if (/\S/.test(text.slice(i, lineEnd))) {
+      until = lineEnd;
+      break;
+    }
+    i = lineEnd;
+  }
+  const segment = text.slice(lineStart, edit.start) + edit.newText + text.slice(edit.end, until);
+  if (/(?:^|\n)(?:---|\.\.\.)(?:[ \t\r\n]|$)|(?:^|\n)%/.test(segment)) return undefined;
+  return parseDocumentsAt(segment, lineStart, { prettyErrors: false });
 }

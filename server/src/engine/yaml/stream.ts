@@ -9,6 +9,8 @@
  * split.
  */
 import { Composer, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { addDuplicateKeyErrors, parseOptions, wantsUniqueKeys } from './unique-keys';
+import { composeWithinLimit } from './depth';
 
 /** One document's stretch of the file: `[start, end)`, from its `---` line (or the file start) to the next. */
 export interface DocumentSlice {
@@ -80,8 +82,11 @@ export function parseDocumentsAt(source: string, offset: number, options: Stream
     const parser = new Parser();
     // The parser counts every token's offset from here (yaml's public `Parser.offset`).
     parser.offset = offset;
-    const composer = new Composer(options);
-    return Array.from(composer.compose(parser.parse(source)));
+    const composer = new Composer(parseOptions(options));
+    // Documents nested too deep are left out (yaml/depth.ts): composing them could abort the process.
+    const docs = composeWithinLimit(parser.parse(source), composer);
+    if (wantsUniqueKeys(options)) for (const d of docs) addDuplicateKeyErrors(d);
+    return docs;
   }, []);
 }
 

@@ -11,14 +11,15 @@
 import { isMap, isPair, isScalar, isSeq, YAMLParseError, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../types';
 
-/** Options to parse with: `uniqueKeys: true` is left to `addDuplicateKeyErrors`. */
-export function parseOptions<T extends { uniqueKeys?: unknown }>(options: T): T {
-  return options.uniqueKeys === true ? { ...options, uniqueKeys: false } : options;
+/** Options to parse with: `uniqueKeys: true` (the package's default) is left to `addDuplicateKeyErrors`. */
+export function parseOptions<T extends object>(options: T): T {
+  return wantsUniqueKeys(options) ? { ...options, uniqueKeys: false } : options;
 }
 
-/** Whether the options asked for the duplicate-key check that `parseOptions` took out. */
-export function wantsUniqueKeys(options: { uniqueKeys?: unknown }): boolean {
-  return options.uniqueKeys === true;
+/** Whether the options ask for the duplicate-key check (explicitly or by default) that `parseOptions` takes out. */
+export function wantsUniqueKeys(options: object): boolean {
+  const u = (options as { uniqueKeys?: unknown }).uniqueKeys;
+  return u === true || u === undefined;
 }
 
 /** Every mapping of a document, without recursion (deep nesting must not overflow the stack). */
