@@ -29,7 +29,7 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export async function startSession(spec: ServerSpec, timeoutMs = 120000): Promise<Session> {
   const child: ChildProcess = spawn(spec.command[0]!, spec.command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stderr!.on('data', () => undefined);
+  child.stderr!.on('data', (d) => process.env.LSP_STDERR && process.stderr.write(d));
   const conn: ProtocolConnection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: { uri: string; version?: number; at: number; count: number }[] = [];
   let wake: (() => void) | undefined;

@@ -144,6 +144,10 @@ const YAML_LS: ServerSpec = {
 interface LspRow {
   server: string;
   file: string;
+  /** didOpen to diagnostics, the first file of a server that has just started (its code not yet warmed up). */
+  openFirst: number;
+  openFirstSamples: number[];
+  /** didOpen to diagnostics in a server that has already analysed another file (samples/), as in an editor session. */
   open: number;
   openSamples: number[];
   editP50: number;
@@ -152,40 +156,62 @@ interface LspRow {
   diagnostics: number;
 }
 
+/** How long each server is left idle between the small file and the measured one. */
+const IDLE_MS = 3000;
+/** The small file each server sees first in the running-server measurements. */
+const WARM_UP = join(REPO, 'samples', 'checkout-deployment.yaml');
+
 /** Part 2: open and edit latency over LSP. */
 async function lsp(files: Target[]): Promise<LspRow[]> {
   const rows: LspRow[] = [];
   const opens = QUICK ? 2 : 3;
   const edits = QUICK ? 10 : 50;
+  const warmUp = readFileSync(WARM_UP, 'utf8');
   for (const t of files) {
     for (const spec of [DRAINGUARD, YAML_LS]) {
       const uri = pathToFileURL(join(OUT, t.name.replace(/[^\w.-]+/g, '_'))).toString();
+      const openFirstSamples: number[] = [];
       const openSamples: number[] = [];
+      const editSamples: number[] = [];
       let diagnostics = 0;
       for (let i = 0; i < opens; i++) {
+        const first = await startSession(spec);
+        openFirstSamples.push((await first.open(uri, t.text)).ms);
+        await first.close();
         const s = await startSession(spec);
+        await s.open(pathToFileURL(WARM_UP).toString(), warmUp);
+        // A running server has been idle a while before the next file opens (and warms up then: server/src/lsp/warm-up.ts).
+        await new Promise((r) => setTimeout(r, IDLE_MS));
         const r = await s.open(uri, t.text);
         openSamples.push(r.ms);
         diagnostics = r.count;
+        if (i === opens - 1) {
+          // The edits, in the last running server: one character at the end of a line, at evenly spread places.
+          let text = t.text;
+          for (let k = 0; k < edits; k++) {
+            const at = text.indexOf('\n', Math.floor(((k + 0.5) / edits) * text.length));
+            const offset = at < 0 ? text.length : at;
+            const pos = position(text, offset);
+            editSamples.push((await s.change(uri, k + 2, pos, pos, 'x')).ms);
+            text = text.slice(0, offset) + 'x' + text.slice(offset);
+          }
+        }
         await s.close();
       }
-      const s = await startSession(spec);
-      await s.open(uri, t.text);
-      let text = t.text;
-      const editSamples: number[] = [];
-      for (let k = 0; k < edits; k++) {
-        // One character at the end of a line, at evenly spread places.
-        const at = text.indexOf('\n', Math.floor(((k + 0.5) / edits) * text.length));
-        const offset = at < 0 ? text.length : at;
-        const pos = position(text, offset);
-        const r = await s.change(uri, k + 2, pos, pos, 'x');
-        editSamples.push(r.ms);
-        text = text.slice(0, offset) + 'x' + text.slice(offset);
-      }
-      await s.close();
-      const row: LspRow = { server: spec.name, file: t.name, open: median(openSamples), openSamples, editP50: median(editSamples), editP95: quantile(editSamples, 0.95), editSamples, diagnostics };
+      const row: LspRow = {
+        server: spec.name,
+        file: t.name,
+        openFirst: median(openFirstSamples),
+        openFirstSamples,
+        open: median(openSamples),
+        openSamples,
+        editP50: median(editSamples),
+        editP95: quantile(editSamples, 0.95),
+        editSamples,
+        diagnostics,
+      };
       rows.push(row);
-      log(`  ${spec.name} on ${t.name}: open ${fmt(row.open)}, edit p50 ${fmt(row.editP50)}, p95 ${fmt(row.editP95)} (${diagnostics} diagnostics)`);
+      log(`  ${spec.name} on ${t.name}: open ${fmt(row.open)} (first file of a new server ${fmt(row.openFirst)}), edit p50 ${fmt(row.editP50)}, p95 ${fmt(row.editP95)} (${diagnostics} diagnostics)`);
     }
   }
   results.lsp = rows;
@@ -284,9 +310,14 @@ async function main(): Promise<void> {
     log('2. LSP: open and edits, drainguard and yaml-language-server');
     const files = list.filter((t) => t.name.startsWith('argoproj') || t.scale === 1);
     const rows = await lsp(files);
-    const trows = [['file', 'server', 'open → diagnostics', 'edit p50', 'edit p95', 'diagnostics']];
-    for (const r of rows) trows.push([r.file.slice(0, 40), r.server, fmt(r.open), fmt(r.editP50), fmt(r.editP95), String(r.diagnostics)]);
-    out.push('Over LSP, the same client for both servers (50 one-character edits at spread lines)', table(trows), '');
+    const trows = [['file', 'server', 'open (running server)', 'open (new server)', 'edit p50', 'edit p95', 'diagnostics']];
+    for (const r of rows) trows.push([r.file.slice(0, 40), r.server, fmt(r.open), fmt(r.openFirst), fmt(r.editP50), fmt(r.editP95), String(r.diagnostics)]);
+    out.push(
+      `Over LSP, the same client for both servers. Open: didOpen to diagnostics in a running server (it has analysed a file of samples/ and been idle ${IDLE_MS / 1000} s), and as the first file of a newly started server.`,
+      `Edits: ${QUICK ? 10 : 50} one-character insertions at spread lines, didChange to diagnostics.`,
+      table(trows),
+      '',
+    );
     for (const f of files) {
       const dg = rows.find((r) => r.file === f.name && r.server === 'drainguard')!;
       const yls = rows.find((r) => r.file === f.name && r.server !== 'drainguard')!;
@@ -294,7 +325,8 @@ async function main(): Promise<void> {
       const short = f.name.slice(0, 30);
       goals.push({ goal: `edit p95 ≤ 0.03 × parse (${short})`, measured: `${(dg.editP95 / parse).toFixed(4)} (${fmt(dg.editP95)} / ${fmt(parse)})`, met: dg.editP95 <= 0.03 * parse });
       goals.push({ goal: `edits ≥ 20 × faster than yaml-language-server (${short}, p95)`, measured: `${(yls.editP95 / dg.editP95).toFixed(1)}× (p50 ${(yls.editP50 / dg.editP50).toFixed(1)}×)`, met: yls.editP95 / dg.editP95 >= 20 });
-      goals.push({ goal: `open ≥ 10 × faster than yaml-language-server (${short})`, measured: `${(yls.open / dg.open).toFixed(1)}×`, met: yls.open / dg.open >= 10 });
+      goals.push({ goal: `open ≥ 10 × faster than yaml-language-server (${short}, running server)`, measured: `${(yls.open / dg.open).toFixed(1)}×`, met: yls.open / dg.open >= 10 });
+      goals.push({ goal: `open ≥ 10 × faster than yaml-language-server (${short}, first file of a new server)`, measured: `${(yls.openFirst / dg.openFirst).toFixed(1)}×`, met: yls.openFirst / dg.openFirst >= 10 });
     }
   }
   if (want('memory')) {

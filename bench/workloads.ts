@@ -30,15 +30,18 @@ export function workloadManifest(workloads: number, seed = 2024): string {
     const mistake = r(6) === 0 ? r(5) : -1;
     const grace = [30, 45, 60, 20][r(4)]!;
     const drain = mistake === 0 ? grace + 15 : [5, 10, 15][r(3)]!;
-    const sleep = mistake === 3 ? grace + 10 : [0, 5, 10][r(3)]!;
+    // Without the mistake, the app's preStop ends before the proxy's drain does (app-outlives-sidecar stays quiet).
+    const sleep = mistake === 3 ? grace + 10 : [0, drain - 5][r(2)]!;
     const native = r(8) === 0;
     const job = kind === 'Job' || kind === 'CronJob';
     const ann: string[] = [];
     if (mistake === 1) ann.push(`sidecar.istio.io/nativeSidecar: ${native ? 'true' : 'false'}`);
     else if (native) ann.push('sidecar.istio.io/nativeSidecar: "true"');
     if (mistake === 2) ann.push(`proxy.istio.io/config: |\n  terminationDrainDuration: ${drain}`);
+    // A native sidecar does not use a drain duration (drain-setting-ignored): none is written.
+    else if (native) ann.push(`proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'`);
     else if (r(3) === 0) ann.push(`proxy.istio.io/config: '{"terminationDrainDuration": "${drain}s", "holdApplicationUntilProxyStarts": true}'`);
-    else if (!native) ann.push(`proxy.istio.io/config: |\n  terminationDrainDuration: ${drain}s\n  proxyMetadata:\n    EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "${r(20) === 0 ? 'true' : 'false'}"`);
+    else ann.push(`proxy.istio.io/config: |\n  terminationDrainDuration: ${drain}s\n  proxyMetadata:\n    EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "false"`);
     if (r(100) === 0) ann.push('drainguard/ignore: "drain-exceeds-grace"');
     const podMeta = [
       'metadata:',

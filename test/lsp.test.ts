@@ -75,6 +75,45 @@ describe('language server, pull diagnostics', () => {
     assert.equal(c.published.filter((p) => p.uri === URI).length, 0, 'no push when the client pulls');
   });
 
+  test('result ids: "unchanged" while the diagnostics stay the same, a full report when they change', async () => {
+    const uri = URI.replace('checkout', 'result-ids');
+    type Report = { kind: string; resultId?: string; items?: Diagnostic[] };
+    const pull = async (previousResultId?: string): Promise<Report> => (await c.conn.sendRequest('textDocument/diagnostic', { textDocument: { uri }, previousResultId })) as Report;
+    const text = `# a comment\n${TEXT}`;
+    await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+    const first = await pull();
+    assert.equal(first.kind, 'full');
+    assert.equal(first.items!.length, 1);
+    assert.ok(first.resultId, 'a full report carries a result id');
+    assert.deepEqual(await pull(first.resultId), { kind: 'unchanged', resultId: first.resultId }, 'same version: unchanged');
+    // An edit that moves nothing the client sees (the comment, on a line of its own): still unchanged.
+    await c.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 0, character: 11 }, end: { line: 0, character: 11 } }, text: '!' }],
+    });
+    assert.deepEqual(await pull(first.resultId), { kind: 'unchanged', resultId: first.resultId }, 'an edit that changes no diagnostic');
+    // A client without the id (or with another one) gets the full report.
+    const again = await pull('no-such-id');
+    assert.equal(again.kind, 'full');
+    assert.deepEqual(again.items, first.items);
+    // An edit that moves the finding's line: a new full report with a new id.
+    await c.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# another line\n' }],
+    });
+    const moved = await pull(first.resultId);
+    assert.equal(moved.kind, 'full');
+    assert.notEqual(moved.resultId, first.resultId);
+    assert.equal(moved.items![0]!.range.start.line, first.items![0]!.range.start.line + 1);
+    // Fixing the drain: the finding is gone.
+    const fixedText = `# another line\n# a comment!\n${TEXT}`.replace('45s', '20s');
+    await c.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: [{ text: fixedText }] });
+    const fixed = await pull(moved.resultId);
+    assert.equal(fixed.kind, 'full');
+    assert.deepEqual(fixed.items, []);
+    await c.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
   test('UTF-16 positions on a line with non-ASCII text', async () => {
     const uri = URI.replace('checkout', 'utf16');
     const text = TEXT.replace('terminationDrainDuration: 45s', 'terminationDrainDuration: 45s').replace('          # keep payment calls alive\n', '').replace('proxy.istio.io/config: |\n          terminationDrainDuration: 45s', `proxy.istio.io/config: '{"x": "é☕", "terminationDrainDuration": "45s"}'`);

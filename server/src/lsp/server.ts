@@ -20,6 +20,7 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
+  type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as fs from 'node:fs';
@@ -36,6 +37,7 @@ import { ruleDocsUrl } from '../engine/rules/docs';
 import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
+import { startWarmUp } from './warm-up';
 import { canonicalUri, WorkspaceIndex } from './workspace-index';
 import { skipReason } from '../engine/limits';
 
@@ -59,6 +61,8 @@ export function startServer(connection: Connection): void {
   const analyses = new Map<string, Promise<Analysis>>();
   /** The engine's state per open document: updated on every change, analysed on demand. */
   const openFiles = new Map<string, OpenFile>();
+  /** When a document was last updated or analysed (the warm-up waits for a quiet server). */
+  let lastActivity = Date.now();
   let pull = false;
   let versioned = false;
   let canAskConfiguration = false;
@@ -77,6 +81,7 @@ export function startServer(connection: Connection): void {
 
   /** The engine's state for a document's current text (parses what changed since the last call). */
   function openFileOf(doc: TextDocument): OpenFile {
+    lastActivity = Date.now();
     // A document over the size limit is analysed as empty (engine/limits.ts): its parse could take minutes and gigabytes.
     const file = updateOpenFile(openFiles.get(doc.uri), doc.uri, skipReason(doc.getText()) ? '' : doc.getText());
     if (documents.get(doc.uri)) openFiles.set(doc.uri, file);
@@ -85,6 +90,7 @@ export function startServer(connection: Connection): void {
 
   /** The analysis of a document's current version, computed once and shared. */
   function analysisOf(doc: TextDocument): Promise<Analysis> {
+    lastActivity = Date.now();
     const key = doc.uri;
     const cached = analyses.get(key);
     const make = async (): Promise<Analysis> => {
@@ -93,6 +99,7 @@ export function startServer(connection: Connection): void {
       const file = openFileOf(doc);
       const base = index.contextFor(doc.uri);
       let result = analyzeOpenFile(file, s.settings, base, RULES);
+      lastActivity = Date.now();
       if (file.text !== doc.getText()) {
         const note = skipReason(doc.getText()) ?? 'skipped';
         log(`drainguard: ${doc.uri}: ${note}`);
@@ -130,37 +137,55 @@ export function startServer(connection: Connection): void {
   }
 
   /**
-   * Diagnostics by finding: the incremental analysis hands back the same finding object only
-   * while its positions stay the same, so a large file's edit converts only what moved.
+   * Diagnostics, reused while they stay the same. The incremental analysis hands back the same
+   * finding object while its offsets stay the same; an edit moves the offsets of everything after
+   * it, but seldom its lines and columns, so a finding that comes back moved is converted and then
+   * looked up by what the client sees (its range, message and the rest). When every diagnostic is
+   * the same as last time, a pull report says "unchanged" instead of sending them again.
    */
-  const converted = new WeakMap<Finding, Diagnostic>();
-  async function diagnosticsOf(doc: TextDocument): Promise<Diagnostic[]> {
+  const converted = new WeakMap<Finding, { d: Diagnostic; key: string }>();
+  const shown = new Map<string, { byKey: Map<string, Diagnostic>; items: Diagnostic[]; resultId: string }>();
+  let nextResultId = 1;
+  async function diagnosticsOf(doc: TextDocument): Promise<{ items: Diagnostic[]; resultId: string; unchanged: boolean }> {
     const a = await analysisOf(doc);
-    if (a.ignored) return [];
-    return a.result.findings.map((f) => {
-      let d = converted.get(f);
-      if (!d) converted.set(f, (d = toDiagnostic(doc, f)));
-      return d;
-    });
+    const before = shown.get(doc.uri);
+    const byKey = new Map<string, Diagnostic>();
+    const items: Diagnostic[] = [];
+    if (!a.ignored)
+      for (const f of a.result.findings) {
+        let c = converted.get(f);
+        if (!c) {
+          const fresh = toDiagnostic(doc, f);
+          const key = diagnosticKey(fresh);
+          c = { d: before?.byKey.get(key) ?? fresh, key };
+          converted.set(f, c);
+        }
+        byKey.set(c.key, c.d);
+        items.push(c.d);
+      }
+    const unchanged = before !== undefined && before.items.length === items.length && items.every((d, i) => d === before.items[i]);
+    const resultId = unchanged ? before.resultId : String(nextResultId++);
+    if (documents.get(doc.uri)) shown.set(doc.uri, { byKey, items, resultId });
+    return { items, resultId, unchanged };
   }
 
-  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  const pending = new Map<string, ReturnType<typeof setImmediate>>();
   function schedulePush(doc: TextDocument): void {
     if (pull) return;
-    clearTimeout(pending.get(doc.uri));
+    clearImmediate(pending.get(doc.uri));
     pending.set(
       doc.uri,
-      setTimeout(() => {
+      // After the messages already queued (a burst of changes gives one analysis), without a timer's delay.
+      setImmediate(() => {
         pending.delete(doc.uri);
         const current = documents.get(doc.uri);
         if (!current) return;
         diagnosticsOf(current)
-          .then((diagnostics) => {
-            if (documents.get(doc.uri)?.version === current.version) void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics });
+          .then(({ items }) => {
+            if (documents.get(doc.uri)?.version === current.version) void connection.sendDiagnostics({ uri: current.uri, version: current.version, diagnostics: items });
           })
           .catch((e) => log(`drainguard: diagnostics failed for ${doc.uri}: ${String(e)}`));
-        // No debounce beyond the messages already queued: an edit costs a few milliseconds.
-      }, 0),
+      }),
     );
   }
 
@@ -201,6 +226,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onInitialized(() => {
+    startWarmUp(() => (pending.size > 0 ? 0 : Date.now() - lastActivity));
     if (canAskConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'drainguard' }).catch(() => undefined);
     if (canWatch)
       void connection.client
@@ -252,8 +278,9 @@ export function startServer(connection: Connection): void {
     if (e.document.uri.startsWith('file:') ? index.refreshFromDisk(e.document.uri) : index.remove(e.document.uri)) refreshDiagnostics(e.document.uri);
     analyses.delete(e.document.uri);
     openFiles.delete(e.document.uri);
+    shown.delete(e.document.uri);
     index.forget(e.document.uri);
-    clearTimeout(pending.get(e.document.uri));
+    clearImmediate(pending.get(e.document.uri));
     if (!pull) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -261,7 +288,10 @@ export function startServer(connection: Connection): void {
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
     try {
-      return { kind: DocumentDiagnosticReportKind.Full, items: await diagnosticsOf(doc) };
+      const r = await diagnosticsOf(doc);
+      // The same list as the one the client holds (its previousResultId): nothing to send.
+      if (r.unchanged && params.previousResultId === r.resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: r.resultId };
+      return { kind: DocumentDiagnosticReportKind.Full, resultId: r.resultId, items: r.items };
     } catch (e) {
       log(`drainguard: diagnostics failed for ${doc.uri}: ${String(e)}`);
       return { kind: DocumentDiagnosticReportKind.Full, items: [] };
@@ -325,6 +355,13 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** What the client sees of a diagnostic, as a string: equal keys, interchangeable diagnostics. */
+function diagnosticKey(d: Diagnostic): string {
+  const r = (x: Range): string => `${x.start.line}:${x.start.character}-${x.end.line}:${x.end.character}`;
+  const related = d.relatedInformation?.map((i) => `${r(i.location.range)}\u0001${i.location.uri}\u0001${i.message}`).join('\u0002') ?? '';
+  return `${String(d.code)}\u0001${d.severity ?? ''}\u0001${r(d.range)}\u0001${d.tags?.join(',') ?? ''}\u0001${d.message}\u0001${related}`;
 }
 
 if (require.main === module) {

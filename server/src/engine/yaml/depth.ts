@@ -53,7 +53,7 @@ export function nestingOf(token: CST.Token): { depth: number; at: number } {
  * Compose a stream's CST tokens into documents, leaving out (empty, with an error) each
  * document nested deeper than `MAX_NESTING`.
  */
-export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Composer): Document.Parsed[] {
+export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Composer, forceDoc = false, endOffset = -1): Document.Parsed[] {
   const tooDeep = new Map<number, number>();
   function* guarded(): Generator<CST.Token> {
     for (const t of tokens) {
@@ -69,7 +69,7 @@ export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Compos
       yield t;
     }
   }
-  const docs = Array.from(composer.compose(guarded()));
+  const docs = Array.from(composer.compose(guarded(), forceDoc, endOffset));
   if (tooDeep.size > 0)
     for (const d of docs) {
       const at = d.range ? tooDeep.get(d.range[0]) : undefined;
@@ -78,16 +78,15 @@ export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Compos
   return docs;
 }
 
-/** Whether a text holds a document nested deeper than `MAX_NESTING`. */
-export function isTooDeep(text: string): boolean {
-  for (const t of new Parser().parse(text)) if (t.type === 'document' && nestingOf(t).depth > MAX_NESTING) return true;
-  return false;
-}
-
-/** `parseDocument`, except that a text nested too deep gives an empty document with one error. */
+/**
+ * `parseDocument`, except that a text nested too deep gives an empty document with one error.
+ * One pass: the CST is measured as it is composed (as `parseDocument` does it, a second
+ * document is an error).
+ */
 export function parseDocumentWithinLimit(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed {
-  if (!isTooDeep(text)) return parseDocument(text, options);
-  const doc = parseDocument('', options);
-  doc.errors.push(new YAMLParseError([0, 1], 'IMPOSSIBLE', MESSAGE));
+  const docs = composeWithinLimit(new Parser().parse(text), new Composer(options), true, text.length);
+  const doc = docs[0] ?? parseDocument('', options);
+  const second = docs[1];
+  if (second && doc.options.logLevel !== 'silent') doc.errors.push(new YAMLParseError([second.range[0], second.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
   return doc;
 }
