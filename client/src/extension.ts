@@ -29,7 +29,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
       const result = await base().closed();
       if (result.action === CloseAction.Restart && !toldUser) {
         toldUser = true;
-        void window.showWarningMessage('Drainguard: the language server stopped unexpectedly and was restarted. See the "Drainguard" output for details.');
+        // Short enough for a toast's one line; the button opens the server's log.
+        void window.showWarningMessage('Drainguard restarted its language server after a crash.', 'Show Output').then((choice) => {
+          if (choice === 'Show Output') client?.outputChannel.show(true);
+        });
       }
       return result;
     },

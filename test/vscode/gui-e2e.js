@@ -3,8 +3,9 @@
 // .vsix installed, driven by headless Debian chromium through playwright-core, like a user would:
 // open samples/checkout-deployment.yaml (a workspace copy), wait for the squiggle, hover the 45s
 // drain (the shutdown timeline), open the quick-fix menu (Ctrl+.), open the Problems panel, apply
-// the quick fix. Asserts what it sees and takes the screenshots:
-//   hover-timeline.png, quick-fix.png, problems.png
+// the quick fix, kill the language server twice (restarted both times, one notice). Asserts what it
+// sees and takes the screenshots:
+//   hover-timeline.png, quick-fix.png, problems.png, restart-notice.png
 //
 // usage: node test/vscode/gui-e2e.js [--vsix drainguard.vsix] [--out DIR]
 //   --out  where the PNGs go (default .vscode-test/runs/gui/screenshots; `--out docs/images`
@@ -211,6 +212,63 @@ step('applying the quick fix clears the squiggle and the problem', async () => {
   if (!(await textRect('# long enough for payment calls to finish'))) throw new Error('the comment in the annotation is gone');
   await page.waitForFunction(() => ![...document.querySelectorAll('.markers-panel .monaco-list-row')].some((r) => r.textContent.includes('drain-exceeds-grace')), null, { timeout: 20000 });
   console.log(`    fixed: squiggle and problem gone (${ms()})`);
+});
+
+/** Process ids of the Drainguard language servers that code-server runs (from /proc: no pgrep needed). */
+function serverPids() {
+  const pids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (cmd.includes(path.join(runDir, 'extensions')) && cmd.includes('dist/server.js')) pids.push(Number(d));
+    } catch {}
+  }
+  return pids;
+}
+
+/** Wait (polling, bounded) until a server other than `old` runs; its pid. */
+async function newServer(old, timeout = 60000) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    const now = serverPids().filter((p) => !old.includes(p));
+    if (now.length > 0) return now[0];
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no new language server within ${timeout / 1000}s (had ${old.join(', ')})`);
+}
+
+const NOTICE = 'Drainguard restarted its language server after a crash.';
+
+step('a killed server is restarted, the user is told once (restart-notice.png)', async () => {
+  const first = serverPids();
+  if (first.length !== 1) throw new Error(`expected one language server, found ${JSON.stringify(first)}`);
+  process.kill(first[0], 'SIGKILL');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: NOTICE });
+  await toast.first().waitFor({ timeout: 30000 });
+  const second = await newServer(first);
+  // The toast slides in: wait until it is fully on screen and opaque before the screenshot.
+  await page.waitForFunction((text) => [...document.querySelectorAll('.notifications-toasts .notification-toast')].some((t) => {
+    const b = t.getBoundingClientRect();
+    return t.textContent.includes(text) && b.height > 20 && b.bottom <= window.innerHeight - 20 && getComputedStyle(t).opacity === '1';
+  }), NOTICE, { timeout: 15000 });
+  await page.screenshot({ path: path.join(outDir, 'restart-notice.png') });
+  console.log(`    notice: ${JSON.stringify((await texts('.notifications-toasts .notification-list-item-message')).find((t) => t.includes(NOTICE)))} (server ${first[0]} -> ${second}, ${ms()})`);
+  // The restarted server has the document: undoing the fix brings the finding back.
+  await page.mouse.click(AWAY.x, AWAY.y);
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 45000 });
+  // A second crash: restarted again, and no second notice.
+  process.kill(second, 'SIGKILL');
+  await newServer([...first, second]);
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 45000 });
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Notifications: Show Notifications');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.notifications-center .notification-list-item', { timeout: 15000 });
+  const center = (await texts('.notifications-center .notification-list-item-message')).filter((t) => t.includes(NOTICE));
+  if (center.length !== 1) throw new Error(`the notice should be shown once, the notification center has ${center.length}: ${JSON.stringify(center)}`);
+  console.log(`    second crash: restarted, notification center holds the notice once (${ms()})`);
 });
 
 (async () => {
