@@ -196,11 +196,20 @@ export interface DocumentAnalysis {
 export function analyzeDocument(input: DocumentInput): DocumentAnalysis {
   const { uri, text, document, settings, context, rules } = input;
   const margin = settingSeconds(settings.shutdownMargin) ?? 5;
-  const templates = document.objects.flatMap(podTemplatesOf);
-  const pods = templates.map((t) => analyzePod(uri, text, t, settings, context));
-  const suppressions = settings.inlineSuppressions ? annotationSuppressions(document.objects, templates) : [];
   const findings: Finding[] = [];
   const failures: DocumentAnalysis['failures'] = [];
+  let templates: ReturnType<typeof podTemplatesOf>;
+  let pods: PodAnalysis[];
+  let suppressions: DocumentAnalysis['suppressions'];
+  try {
+    templates = document.objects.flatMap(podTemplatesOf);
+    pods = templates.map((t) => analyzePod(uri, text, t, settings, context));
+    suppressions = settings.inlineSuppressions ? annotationSuppressions(document.objects, templates) : [];
+  } catch (e) {
+    // The model could not read the document: no rule runs on it, and the note says so.
+    failures.push({ rule: '', error: e instanceof Error ? e.message : String(e) });
+    return { findings, pods: [], suppressions: [], failures };
+  }
   for (const rule of rules) {
     const level = settings.rules[rule.id] ?? rule.severity;
     if (level === 'off') continue;
@@ -233,7 +242,7 @@ export function analyzeDocument(input: DocumentInput): DocumentAnalysis {
 
 /** The note for a rule that threw on a document (`index`: 0-based in the stream). */
 export function internalErrorMessage(rule: string, index: number, error: string): string {
-  return `internal error in rule ${rule} on document ${index + 1}: ${error}`;
+  return rule ? `internal error in rule ${rule} on document ${index + 1}: ${error}` : `internal error reading document ${index + 1}: ${error}`;
 }
 
 /** The note for a document that does not parse. */

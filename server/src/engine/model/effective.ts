@@ -347,8 +347,22 @@ function proxyConfigsFor(ctx: AnalysisContext, pod: PodTemplate): [ProxyConfigRe
   return out.sort((a, b) => rank[a[1]] - rank[b[1]]);
 }
 
-/** Collect the cross-file facts of one object (Namespaces, mesh configuration, ProxyConfigs). */
+/**
+ * Collect the cross-file facts of one object (Namespaces, mesh configuration, ProxyConfigs).
+ * Never throws: an object the readers cannot handle contributes nothing (none is known; the
+ * fuzzer checks that the engine never throws, and this keeps one bad file from failing a run).
+ */
 export function contributeToContext(uri: string, text: string, obj: K8sObject, ctx: AnalysisContext): void {
+  const before = { mesh: ctx.mesh.length, proxyConfigs: ctx.proxyConfigs.length };
+  try {
+    contribute(uri, text, obj, ctx);
+  } catch {
+    ctx.mesh.length = Math.min(ctx.mesh.length, before.mesh);
+    ctx.proxyConfigs.length = Math.min(ctx.proxyConfigs.length, before.proxyConfigs);
+  }
+}
+
+function contribute(uri: string, text: string, obj: K8sObject, ctx: AnalysisContext): void {
   if (obj.kind !== 'Namespace') {
     const pc = proxyConfigResourceOf(uri, text, obj);
     if (pc) ctx.proxyConfigs.push(pc);
