@@ -251,6 +251,18 @@ function seqStyle(lines: readonly { line: string; isNew: boolean }[]): { indente
   return { indented, compact };
 }
 
+/** Where the new text of each edit (sorted, non-overlapping) lands in the fixed text. */
+function insertedRanges(edits: readonly TextEdit[]): [number, number][] {
+  const out: [number, number][] = [];
+  let delta = 0;
+  for (const e of edits) {
+    const start = e.start + delta;
+    if (e.newText.length > 0) out.push([start, start + e.newText.length]);
+    delta += e.newText.length - (e.end - e.start);
+  }
+  return out;
+}
+
 function countLines(lines: readonly string[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const l of lines) m.set(l, (m.get(l) ?? 0) + 1);
@@ -320,7 +332,6 @@ export function checkFix(input: FixCheckInput): { violations: Violation[]; text:
   for (const [id, n] of errorsBy(res.findings)) if (n > (eb.get(id) ?? 0)) out.push({ invariant: 'no new error finding', detail: `${what}: ${id} ${eb.get(id) ?? 0} -> ${n}` });
 
   // Comment lines, line endings, indentation.
-  const beforeLines = splitLines(text);
   const afterCount = countLines(splitLines(after));
   const comments = countLines(commentLines(text));
   for (const [line, n] of comments) if ((afterCount.get(line) ?? 0) < n) out.push({ invariant: 'every comment line survives', detail: `${what}: ${JSON.stringify(line)}` });
@@ -330,14 +341,17 @@ export function checkFix(input: FixCheckInput): { violations: Violation[]; text:
   for (const e of own) if (/(^|\r\n|\n|\r)\t/.test(e.newText)) out.push({ invariant: 'indentation style is kept', detail: `${what}: inserts a tab indentation` });
   const scope = findingSpan ? text.slice(findingSpan.start, findingSpan.end) : text;
   const style = indentStyle(scope);
-  const beforeCount = countLines(beforeLines);
   const allowed = new Set(style.indents);
-  const seen = new Map<string, number>();
   const marked: { line: string; isNew: boolean }[] = [];
+  // New lines are the lines of the fixed text that hold inserted text, found by the edits'
+  // positions. (Counting equal lines over the whole file took a new line for an old one when a
+  // line like it stood in another document, and then its new children looked mis-indented.)
+  const inserted = insertedRanges(own);
+  let ls = 0;
   for (const line of splitLines(after)) {
-    const c = (seen.get(line) ?? 0) + 1;
-    seen.set(line, c);
-    const isNew = c > (beforeCount.get(line) ?? 0) && line.trim() !== '';
+    const le = ls + line.length;
+    const isNew = line.trim() !== '' && inserted.some(([a, b]) => a < le && b > ls);
+    ls = le + (after.startsWith('\r\n', le) ? 2 : 1);
     marked.push({ line, isNew });
     if (!isNew) continue;
     const n = indentOf(line);

@@ -40,6 +40,21 @@ describe(ID, () => {
     const mid = text.replace('example.com/flag: \n', 'example.com/flag:\n    other: x\n');
     assert.match(applyFix(mid, ID), /example.com\/flag: ""\n {4}other: x\n/, 'an empty value followed by another key');
   });
+  test('a key without a colon (a template line read as a flow mapping) gets no fix', () => {
+    // Regression (fuzzer, seed 1128, case 25506): the fix wrote "" after the colon of the comment below.
+    const text = dedent(`
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: s
+      annotations:
+        {{ .Values.annotations | toYaml }}
+        # example.com/flag: off
+    `);
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.deepEqual(fs[0]!.fixes, []);
+  });
   test('pod template annotations too', () => {
     const text = dedent(`
     apiVersion: apps/v1

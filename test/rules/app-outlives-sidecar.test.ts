@@ -145,6 +145,14 @@ describe(ID, () => {
     assert.match(out, /\n      terminationGracePeriodSeconds: 38\n      containers:/);
   });
 
+  test('fix: an empty block annotation is replaced, keeping its line break', () => {
+    // Regression (fuzzer, seed 1128, case 59241): `proxy.istio.io/config: |` with nothing in it
+    // lost its line break, so `spec:` ended up on the annotation's line.
+    const text = deployment({ annotations: '      annotations:\n        proxy.istio.io/config: |\n', containers: sleepApp(15) });
+    const out = applyFix(text, ID);
+    assert.match(out, /\n        proxy.istio.io\/config: '\{"terminationDrainDuration": "20s"\}'\n    spec:\n/);
+  });
+
   test('fix: keeps the snake_case key instead of adding a second spelling', () => {
     const text = deployment({ annotations: `      annotations:\n        proxy.istio.io/config: '{"termination_drain_duration": "5s"}'\n`, containers: sleepApp(15) });
     const out = applyFix(text, ID);

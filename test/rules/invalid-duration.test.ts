@@ -27,6 +27,8 @@ describe(ID, () => {
     { config: '|\n        terminationDrainDuration: 60S', points: '60S', fixed: /terminationDrainDuration: 60s\n/ },
     { config: '|\n        drainDuration: 1.5s', points: '1.5s', fixed: /drainDuration: 2s\n/ },
     { config: '"{\\"drainDuration\\": \\"20\\"}"', points: '\\"20\\"', fixed: /"\{\\"drainDuration\\": \\"20s\\"\}"/ },
+    // Regression (fuzzer, seed 1128, case 87844): Go's maximum duration rounds up past itself; round down instead.
+    { config: '|\n        drainDuration: 2562047h47m16.854775807s', points: '2562047h47m16.854775807s', fixed: /drainDuration: 9223372036s\n/ },
   ];
   for (const c of bad) {
     test(`fires on ${c.config.replace(/\n\s*/g, ' ')}`, () => {

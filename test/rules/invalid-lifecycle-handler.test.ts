@@ -105,6 +105,13 @@ describe(ID, () => {
     assert.match(out, /            preStop:\n              exec:\n                command: \["sleep", "5"\] # keep\n$/);
   });
 
+  test('fixes: keeping only a tcpSocket handler is not offered (it would be reported again)', () => {
+    // Regression (fuzzer, seed 1128, case 26602).
+    const text = deployment('            preStop:\n              httpGet:\n                port: 91\n              tcpSocket:\n                port: 93\n');
+    const f = check(text, {}, ID)[0]!;
+    assert.deepEqual(f.fixes.map((x) => [x.title, x.preferred]), [['Keep only the httpGet handler', true]]);
+  });
+
   test('fix: remove a tcpSocket hook (not preferred), keeping the other hook', () => {
     const text = deployment(tcpPreStop + '            postStart:\n              exec:\n                command: ["true"]\n');
     const f = check(text, {}, ID)[0]!;

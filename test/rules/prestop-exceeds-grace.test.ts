@@ -83,4 +83,13 @@ describe(ID, () => {
     const out = applyFix(deployment(execSleep('["sh", "-c", "sleep 45"]'), '      terminationGracePeriodSeconds: 40 # budget\n'), ID, undefined, { shutdownMargin: '15s' });
     assert.match(out, /terminationGracePeriodSeconds: 60 # budget\n/);
   });
+
+  test('fix: with shutdownMargin 0s, a hook as long as the grace period raises it past the hook', () => {
+    // Regression (fuzzer, seed 1128, cases 5874, 39226, 59510, 96350): the fix raised 30 to 30.
+    const text = deployment(execSleep('["sleep", "30"]'), '      terminationGracePeriodSeconds: 30\n');
+    const f = check(text, { shutdownMargin: '0s' }, ID)[0]!;
+    assert.deepEqual(f.fixes.map((x) => x.title), ['Raise terminationGracePeriodSeconds to 31']);
+    const out = applyFix(text, ID, undefined, { shutdownMargin: '0s' });
+    assert.match(out, /\n      terminationGracePeriodSeconds: 31\n/);
+  });
 });

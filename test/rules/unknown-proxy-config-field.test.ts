@@ -138,6 +138,14 @@ describe(ID, () => {
   for (const q of quiet) test(`silent on ${q.replace(/\n\s*/g, ' ')}`, () => assert.deepEqual(check(deployment(q), {}, ID), []));
 });
 
+test('unknown-proxy-config-field: no rename when the target field would reject one of the items', () => {
+  // Regression (fuzzer, seed 1128, case 18408 of the re-run): the item's suggestion replaced the whole map.
+  const text = deployment(`'{"proxyMetadat": {"EXIT_ON_ZERO_ACTIVE_CONNECTIONS": true}}'`);
+  const fs = check(text, {}, ID);
+  assert.equal(fs.length, 1);
+  assert.deepEqual(fs[0]!.fixes, []);
+});
+
 describe('unknown-proxy-config-field in meshConfig.defaultConfig', () => {
   test('IstioOperator typo: points at the key, renames it', () => {
     const text = dedent(`
@@ -152,5 +160,30 @@ describe('unknown-proxy-config-field in meshConfig.defaultConfig', () => {
     assert.equal(fs.length, 1);
     assert.equal(pointed(text, fs[0]!), 'terminationDrainDurations');
     assert.match(applyFix(text, 'unknown-proxy-config-field'), /\n {6}terminationDrainDuration: 45s\n/);
+  });
+
+  // Regression (fuzzer, seed 1128, case 7878): the rename turned an ignored key into an invalid drain.
+  const operator = (line: string) =>
+    dedent(`
+    apiVersion: install.istio.io/v1alpha1
+    kind: IstioOperator
+    spec:
+      meshConfig:
+        defaultConfig:
+          ${line}
+    `);
+
+  test('no rename when the value is invalid for the target field and has no obvious correction', () => {
+    const text = operator('terminationDrainDuratio: 1e400s');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.match(fs[0]!.message, /Did you mean `terminationDrainDuration`\?/);
+    assert.deepEqual(fs[0]!.fixes, []);
+  });
+
+  test('the rename corrects a value the target field would reject, keeping its quotes', () => {
+    const text = operator('terminationDrainDuratio: "45"');
+    assert.deepEqual(check(text, {}, ID)[0]!.fixes.map((x) => x.title), ['Rename to terminationDrainDuration and change the value to "45s"']);
+    assert.match(applyFix(text, ID), /\n {6}terminationDrainDuration: "45s"\n/);
   });
 });

@@ -310,7 +310,9 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
           message: `\`${field.key}\` must be at least 1ms and a whole number of seconds (Istio's validation); "${s.value}" is rejected: ${rejected(out)}.`,
           range: v.range,
           field,
-          suggestion: d.seconds > 0 ? `${Math.max(1, Math.round(d.seconds))}s` : undefined,
+          // Rounded to the nearest whole second, or down when that is past Go's maximum
+          // (2562047h47m16.854775807s rounds to 9223372037s, which Go rejects: found by the fuzzer).
+          suggestion: d.seconds > 0 ? (goodDuration(`${Math.max(1, Math.round(d.seconds))}s`) ?? goodDuration(`${Math.max(1, Math.floor(d.seconds))}s`)) : undefined,
         });
         return;
       }
@@ -372,6 +374,18 @@ function checkField(src: MappedText, field: ProxyConfigField, out: ParsedProxyCo
       return;
     }
   }
+}
+
+/**
+ * The problems `field`'s value would have under another key (a rename's target), read as Istio
+ * reads it. `text` is the text the field's inner offsets index: the annotation (or mesh) string,
+ * or the file for a `defaultConfig` written as YAML. Only the problems' kinds and suggestions are
+ * meaningful: their ranges are inner offsets, not mapped to the file.
+ */
+export function problemsUnderKey(pc: ParsedProxyConfig, field: ProxyConfigField, key: string, text: string): ProxyConfigProblem[] {
+  const out: ParsedProxyConfig = { pair: pc.pair, mesh: pc.mesh, fields: [], problems: [], proxyMetadata: new Map() };
+  checkField({ text, map: (start, end) => ({ start, end }) }, { ...field, key, spec: fieldSpec(key) }, out);
+  return out.problems;
 }
 
 /** What happens to an invalid value: the webhook denies the pod, or Istio rejects the mesh config. */

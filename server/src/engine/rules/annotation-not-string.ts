@@ -39,12 +39,15 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
           // `key:` with nothing after it: null (the yaml package gives an empty scalar).
           const k = (pair.key as { range?: [number, number, number] } | null)?.range;
           if (!k) continue;
-          const colon = ctx.text.indexOf(':', k[1]);
-          if (colon < 0) continue;
+          // The value indicator follows the key on its line; a key without one (`{a}` in a flow
+          // mapping, a `{{ template }}` line) has none, and a colon further on belongs to something
+          // else, such as a comment line below (found by the fuzzer): then there is no fix.
+          let colon = k[1];
+          while (ctx.text[colon] === ' ' || ctx.text[colon] === '\t') colon++;
           ctx.report({
             range: { start: k[0], end: k[1] },
             message: `Annotation "${key}" has no value (null): annotation values must be strings, so Kubernetes rejects the object. Write "" for an empty value.`,
-            fixes: emptyValueFix(ctx.text, colon),
+            fixes: ctx.text[colon] === ':' ? emptyValueFix(ctx.text, colon) : [],
           });
           continue;
         }

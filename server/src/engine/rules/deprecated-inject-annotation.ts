@@ -7,6 +7,7 @@ import { isAlias, isScalar } from 'yaml';
 import { compareVersion } from '../settings';
 import type { Fix, TextEdit } from '../types';
 import { pairOf, rangeOf } from '../yaml/nodes';
+import { replaceValue } from '../yaml/edits';
 import { removeEntry } from './annotation-helpers';
 import { podLabelEdit } from './fixes';
 import type { Rule, RuleContext } from './rule';
@@ -75,8 +76,15 @@ function moveToLabel(ctx: RuleContext, pa: RuleContext['pods'][number], pair: No
     const hk = rangeOf(pod.annotationsPair.key);
     const vr = rangeOf(pair.value);
     if (!hk || !vr) return [];
-    const edits: TextEdit[] = [{ start: hk.start, end: hk.end, newText: 'labels' }];
-    if (ctx.text.slice(vr.start, vr.end) !== q) edits.push({ start: vr.start, end: vr.end, newText: q });
+    // The key keeps its quotes: in a JSON manifest `"annotations"` becomes `"labels"`.
+    const k = pod.annotationsPair.key;
+    const quote = isScalar(k) && k.type === 'QUOTE_DOUBLE' ? '"' : isScalar(k) && k.type === 'QUOTE_SINGLE' ? "'" : '';
+    const edits: TextEdit[] = [{ start: hk.start, end: hk.end, newText: `${quote}labels${quote}` }];
+    if (ctx.text.slice(vr.start, vr.end) !== q) {
+      const v = replaceValue(ctx.text, pair.value, q);
+      if (!v) return [];
+      edits.push(v);
+    }
     return [{ title, edits, preferred: optsOut }];
   }
   const rm = removeEntry(ctx.text, ann, pair, pod.annotationsPair);

@@ -8,7 +8,7 @@ import { formatDuration } from '../duration';
 import type { PodAnalysis } from '../model/effective';
 import { PROXY_CONFIG_ANNOTATION } from '../model/proxy-config';
 import type { TextEdit } from '../types';
-import { indentStep, insertPair, setPath } from '../yaml/edits';
+import { indentStep, insertPair, replaceValue, setPath } from '../yaml/edits';
 import { pairOf } from '../yaml/nodes';
 import { innerEdit } from '../yaml/scalar-source';
 
@@ -45,9 +45,9 @@ export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string,
   }
   const root = pc.root;
   if (!root) {
-    // Empty annotation: write the whole value.
+    // Empty annotation: write the whole value (an empty block scalar keeps its line break: found by the fuzzer).
     if (src.value.trim() !== '') return undefined;
-    return { start: src.outer.start, end: src.outer.end, newText: `'{"${key}": ${jsonValue}}'` };
+    return replaceValue(text, pc.pair.value, `'{"${key}": ${jsonValue}}'`);
   }
   if (root.flow) {
     const r = root.range;
@@ -78,11 +78,10 @@ export function drainEdit(text: string, pa: PodAnalysis, seconds: number): TextE
 
 /** Add (or set) an annotation on the pod template. `value` is a quoted YAML string. */
 export function podAnnotationEdit(text: string, pa: PodAnalysis, key: string, value: string): TextEdit | undefined {
+  // An existing key is set in place, whatever its value (an alias, `{}`, a block scalar): a
+  // second one would be a duplicate key (found by the fuzzer). A block mapping is left alone.
   const existing = pairOf(pa.pod.annotations, key);
-  if (existing && isScalar(existing.value) && existing.value.range) {
-    const r = existing.value.range;
-    return { start: r[0], end: r[1], newText: value };
-  }
+  if (existing) return replaceValue(text, existing.value, value);
   if (pa.pod.annotations && isMap(pa.pod.annotations) && pa.pod.annotations.items.length > 0) return insertPair(text, pa.pod.annotations, key, value);
   const step = indentStep(text, pa.pod.metadataPair, pa.pod.metadata);
   return setPath(text, pa.pod.doc, pa.pod.template, ['metadata', 'annotations', key], value, undefined, step);
@@ -91,10 +90,7 @@ export function podAnnotationEdit(text: string, pa: PodAnalysis, key: string, va
 /** Add (or set) a label on the pod template. */
 export function podLabelEdit(text: string, pa: PodAnalysis, key: string, value: string): TextEdit | undefined {
   const existing = pairOf(pa.pod.labels, key);
-  if (existing && isScalar(existing.value) && existing.value.range) {
-    const r = existing.value.range;
-    return { start: r[0], end: r[1], newText: value };
-  }
+  if (existing) return replaceValue(text, existing.value, value);
   if (pa.pod.labels && pa.pod.labels.items.length > 0) return insertPair(text, pa.pod.labels, key, value);
   const step = indentStep(text, pa.pod.metadataPair, pa.pod.metadata);
   return setPath(text, pa.pod.doc, pa.pod.template, ['metadata', 'labels', key], value, undefined, step);

@@ -9,7 +9,7 @@ import { meshSourcesFor } from '../model/effective';
 import type { MeshSource } from '../model/mesh';
 import { compareVersion } from '../settings';
 import type { TextEdit } from '../types';
-import { indentStep, setPath } from '../yaml/edits';
+import { indentStep, lineStartOf, setPath } from '../yaml/edits';
 import { mapAt, mapPath } from '../yaml/nodes';
 import { innerEdit } from '../yaml/scalar-source';
 import type { Rule, RuleContext } from './rule';
@@ -124,7 +124,11 @@ function yamlEdit(text: string, m: MeshSource): TextEdit | undefined {
   // Keep the document's own style: its indentation step, and sequences flush with their key or indented.
   const step = documentStep(text, doc, base);
   const u = ' '.repeat(step);
-  const flush = /^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1- /m.test(text) && !/^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1[ \t]+- /m.test(text);
+  // The style of this document, not of the file: the other documents of a file may write their
+  // sequences the other way (found by the fuzzer).
+  const r = (doc.contents as Node | null)?.range;
+  const own = r ? text.slice(lineStartOf(text, r[0]), r[2]) : text;
+  const flush = /^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1- /m.test(own) && !/^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1[ \t]+- /m.test(own);
   const cmd = WAIT_FOR_APP_COMMAND;
   const item = flush ? u + u : u + u + u;
   const lines = ['preStop:', `${u}exec:`, `${u + u}command:`, `${item}- ${cmd[0]}`, `${item}- ${cmd[1]}`, `${item}- ${JSON.stringify(cmd[2])}`];

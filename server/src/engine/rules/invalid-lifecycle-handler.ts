@@ -101,6 +101,9 @@ function checkHook(ctx: RuleContext, pa: PodAnalysis, c: ContainerInfo, name: Ho
     const fixes: Fix[] = [];
     const onlyTcpExtra = types.filter((t) => t === 'tcpSocket').length === 1 && types.length === 2;
     for (const keep of handlers) {
+      // Keeping only a tcpSocket handler leaves a hook the kubelet cannot run: this rule would
+      // report it again (found by the fuzzer). The other handlers are the ways out.
+      if (keep.type === 'tcpSocket') continue;
       const edits: TextEdit[] = [];
       for (const h of handlers) {
         if (h === keep) continue;

@@ -72,7 +72,9 @@ function report(ctx: RuleContext, pa: PodAnalysis, c: ContainerInfo, d: NonNulla
   const message =
     `The preStop hook of ${containerLabel(c)} runs for ${atLeast}${fmt(d.seconds)}, ${over} the grace period of ${G}s (${ctx.where(pa.grace.source)}): ` +
     `the kubelet cuts the hook off, and the container gets SIGTERM with only about 2s before SIGKILL, so it never shuts down gracefully.`;
-  const newG = Math.max(G, Math.ceil(d.seconds) + ctx.margin);
+  // The rule fires from P >= G, so the new grace period must be past the hook even with a zero
+  // margin (a 30s hook and shutdownMargin 0s: 31, not 30; found by the fuzzer).
+  const newG = Math.max(Math.floor(d.seconds) + 1, Math.ceil(d.seconds) + ctx.margin);
   const g = graceEdit(ctx.text, pa, newG);
   const fixes = g ? [{ title: `Raise terminationGracePeriodSeconds to ${newG}`, edits: [g], preferred: true }] : [];
   ctx.report({ range: { start: r[0], end: r[1] }, message, related, fixes });

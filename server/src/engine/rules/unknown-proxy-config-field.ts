@@ -4,11 +4,11 @@
  * second time with unknown fields allowed, so the key is dropped without a word and the
  * setting the user meant never applies.
  */
-import { isScalar, type Scalar } from 'yaml';
+import { isScalar } from 'yaml';
 import { parseGoDuration } from '../duration';
 import type { PodAnalysis } from '../model/effective';
 import { compareVersion } from '../settings';
-import { closestField, fieldSpec, readProxyConfigString, type ParsedProxyConfig, type ProxyConfigField } from '../model/proxy-config';
+import { closestField, fieldSpec, problemsUnderKey, readProxyConfigString, type ParsedProxyConfig, type ProxyConfigField } from '../model/proxy-config';
 import type { Fix, RelatedValue, TextEdit } from '../types';
 import { pairOf, rangeOf } from '../yaml/nodes';
 import { innerEdit, type ScalarSource } from '../yaml/scalar-source';
@@ -78,15 +78,8 @@ MeshConfig fields (\`protocolDetectionTimeout\`, \`accessLogFile\`, \`outboundTr
       for (const f of pc.fields) {
         if (f.spec && f.spec.type !== 'removed') continue;
         const target = f.spec ? undefined : closestField(f.key);
-        const fixes: Fix[] = [];
         // No rename onto a key the mapping already has: that would be a duplicate key (found by the fuzzer).
-        if (target && !pc.fields.some((x) => x.key === target)) {
-          const k = f.keyNode;
-          const quoted = isScalar(k.node) && (k.node.type === 'QUOTE_DOUBLE' || k.node.type === 'QUOTE_SINGLE');
-          const newKey = quoted ? (k.node as Scalar).type === 'QUOTE_SINGLE' ? `'${target}'` : `"${target}"` : target;
-          const e = pc.src ? innerEdit(ctx.text, pc.src, k.inner.start, k.inner.end, newKey) : { start: k.range.start, end: k.range.end, newText: newKey };
-          if (e) fixes.push({ title: `Rename to ${target}`, edits: [e], preferred: true });
-        }
+        const fixes = target && !pc.fields.some((x) => x.key === target) ? meshRenameFix(ctx, pc, f, target) : [];
         ctx.report({
           range: f.keyNode.range,
           message: `${m.label}: \`${f.key}\` is not a ProxyConfig field${f.spec ? ' any more' : ''}: Istio ignores it in meshConfig.defaultConfig, so it has no effect on any proxy${target ? `. Did you mean \`${target}\`?` : '.'}`,
@@ -96,6 +89,43 @@ MeshConfig fields (\`protocolDetectionTimeout\`, \`accessLogFile\`, \`outboundTr
     }
   },
 };
+
+/**
+ * Rename a `meshConfig.defaultConfig` key (keeping its quotes). A value the target field would
+ * reject is changed with it when the correction is obvious (`45` → `45s`); otherwise no rename is
+ * offered: it would turn an ignored key into an invalid mesh config (found by the fuzzer:
+ * `terminationDrainDuratio: 1e400s` renamed into an invalid-duration error).
+ */
+function meshRenameFix(ctx: RuleContext, pc: ParsedProxyConfig, f: ProxyConfigField, target: string): Fix[] {
+  const edit = (inner: { start: number; end: number }, range: { start: number; end: number }, newText: string): TextEdit | undefined =>
+    pc.src ? innerEdit(ctx.text, pc.src, inner.start, inner.end, newText) : { start: range.start, end: range.end, newText };
+  const quotedAs = (n: unknown, s: string): string => {
+    if (!isScalar(n)) return s;
+    return n.type === 'QUOTE_SINGLE' ? `'${s}'` : n.type === 'QUOTE_DOUBLE' ? `"${s}"` : s;
+  };
+  const k = f.keyNode;
+  const keyEdit = edit(k.inner, k.range, quotedAs(k.node, target));
+  if (!keyEdit) return [];
+  const problems = problemsUnderKey(pc, f, target, pc.src ? pc.src.value : ctx.text);
+  if (problems.length === 0) return [{ title: `Rename to ${target}`, edits: [keyEdit], preferred: true }];
+  const p = problems[0]!;
+  if (problems.length > 1 || p.suggestion === undefined || suggestsAnItem(target)) return [];
+  const v = f.valueNode;
+  const newValue = p.kind === 'bad-duration' ? quotedAs(v.node, p.suggestion) : p.suggestion;
+  const valueEdit = edit(v.inner, v.range, newValue);
+  if (!valueEdit || (valueEdit.start < keyEdit.end && keyEdit.start < valueEdit.end)) return [];
+  return [{ title: `Rename to ${target} and change the value to ${newValue}`, edits: [keyEdit, valueEdit], preferred: true }];
+}
+
+/**
+ * Whether a problem of this field is about one of its items (a list or map entry), so its
+ * suggestion replaces that item, not the whole value (found by the fuzzer: `proxyMetadata`'s
+ * `{"X": true}` became `"true"`).
+ */
+function suggestsAnItem(key: string): boolean {
+  const t = fieldSpec(key)?.type;
+  return t === 'stringMap' || t === 'repeatedString';
+}
 
 function report(ctx: RuleContext, pa: PodAnalysis, pc: ParsedProxyConfig, f: ProxyConfigField): void {
   const range = f.keyNode.range;
@@ -180,7 +210,7 @@ function renameFix(ctx: RuleContext, pa: PodAnalysis, pc: ParsedProxyConfig, f: 
   if (problems.length > 1) return [];
   const p = problems[0];
   if (p) {
-    if (p.suggestion === undefined) return [];
+    if (p.suggestion === undefined || suggestsAnItem(target)) return [];
     const vn = f.valueNode.node;
     const quoted = isScalar(vn) && (vn.type === 'QUOTE_DOUBLE' || vn.type === 'QUOTE_SINGLE');
     const text = p.kind === 'bad-duration' ? (quoted ? (vn.type === 'QUOTE_SINGLE' ? `'${p.suggestion}'` : `"${p.suggestion}"`) : p.suggestion) : p.suggestion;

@@ -4,7 +4,7 @@
  * a document through the YAML library (that would lose comments and formatting); they
  * splice text, so everything they do not touch stays byte-identical.
  */
-import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { TextEdit } from '../types';
 import { deref, pairOf } from './nodes';
 
@@ -48,6 +48,30 @@ export function indentStep(text: string, parent: Pair | undefined, child: YAMLMa
 export function replaceNode(node: Node, newText: string): TextEdit | undefined {
   const r = node.range;
   if (!r) return undefined;
+  return { start: r[0], end: r[1], newText };
+}
+
+/**
+ * Replace a mapping's value in place with one-line YAML: a scalar, an alias or a flow
+ * collection (a block collection spans lines of its own: undefined). A block scalar's range
+ * ends after its last line break, which is kept (found by the fuzzer: an empty `>-` replaced by
+ * `""` pulled the next line up onto the key). An empty value (`key:`) gets a space after the
+ * colon and before a comment; one that carries an anchor or a tag is not touched.
+ */
+export function replaceValue(text: string, node: unknown, newText: string): TextEdit | undefined {
+  if (!isScalar(node) && !isAlias(node) && !(isCollection(node) && node.flow)) return undefined;
+  const r = (node as Node).range;
+  if (!r || r[1] < r[0]) return undefined;
+  if (isScalar(node) && r[0] === r[1]) {
+    if (node.anchor || node.tag) return undefined;
+    const before = text[r[0] - 1] === ':' ? ' ' : '';
+    const after = text[r[0]] === '#' ? ' ' : '';
+    return { start: r[0], end: r[1], newText: before + newText + after };
+  }
+  if (isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) {
+    const eol = /(\r\n|\n|\r)$/.exec(text.slice(r[0], r[1]))?.[1] ?? '';
+    return { start: r[0], end: r[1], newText: newText + eol };
+  }
   return { start: r[0], end: r[1], newText };
 }
 
