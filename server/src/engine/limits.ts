@@ -28,9 +28,16 @@ function markerLines(text: string, limit: number): number {
   return n;
 }
 
+/** The last text asked about and its answer: the language server asks several times per version. */
+let last: { text: string; reason: string | undefined } | undefined;
+
 /** Why a text is not analysed at all (too large, too many documents), or undefined. */
 export function skipReason(text: string): string | undefined {
   if (isTooLarge(text.length)) return tooLargeMessage(text.length);
-  if (markerLines(text, MAX_DOCUMENTS) > MAX_DOCUMENTS) return `skipped: more than ${MAX_DOCUMENTS.toLocaleString('en-US')} documents in one file`;
-  return undefined;
+  // Fewer than 4 characters per document marker line cannot reach the limit.
+  if (text.length < 4 * MAX_DOCUMENTS) return undefined;
+  if (last?.text === text) return last.reason;
+  const reason = markerLines(text, MAX_DOCUMENTS) > MAX_DOCUMENTS ? `skipped: more than ${MAX_DOCUMENTS.toLocaleString('en-US')} documents in one file` : undefined;
+  last = { text, reason };
+  return reason;
 }
