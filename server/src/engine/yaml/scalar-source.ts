@@ -746,7 +746,8 @@ function verified(
 ): { start: number; end: number; newText: string } | undefined {
   const delta = edit.newText.length - (edit.end - edit.start);
   const newEnd = src.outer.end + delta;
-  const check = (list: Document.Parsed[]): boolean => {
+  // `before`: errors from there on are not the scalar's (in a block scalar's own lines, the line after it is parsed out of its context).
+  const check = (list: Document.Parsed[], before = newEnd + 1): boolean => {
     let found: Scalar | undefined;
     for (const doc of list) {
       if (!doc.range || doc.range[0] > src.outer.start || doc.range[2] < src.outer.start) continue;
@@ -760,7 +761,7 @@ function verified(
         },
       });
       for (const err of doc.errors) {
-        if (err.pos[0] >= src.outer.start && err.pos[0] <= newEnd) return false;
+        if (err.pos[0] >= src.outer.start && err.pos[0] < before) return false;
       }
       if (found) break;
     }
@@ -773,7 +774,8 @@ function verified(
   // fix costs a line or two to check, not a document); the edited document only when it says no.
   if (src.style === 'BLOCK_LITERAL' || src.style === 'BLOCK_FOLDED') {
     const lines = scalarLines(text, edit, src.outer.start, src.outer.end);
-    if (lines && check(lines)) return edit;
+    // Its range ends after its last line break: the next line (say `kind:` after an indented key) starts a new node there.
+    if (lines && check(lines, newEnd)) return edit;
   }
   // Only the edited document: re-parsing (or even rebuilding) the whole file would cost a full parse per fix.
   return check(parseEditedDocument(text, edit, src.outer.start, { prettyErrors: false })) ? edit : undefined;
