@@ -85,3 +85,52 @@ describe(ID, () => {
     assert.deepEqual(check(text, {}, ID), []);
   });
 });
+
+describe(`${ID}: fuzz regressions`, () => {
+  const pod = (annotation: string) =>
+    dedent(`
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: d
+    spec:
+      template:
+        metadata:
+          annotations:
+            ${annotation}
+        spec:
+          containers: [{name: a, image: a}]
+    `);
+
+  for (const [v, want] of [
+    ['no', 'false'],
+    ['FALSE', 'false'],
+    ['on', 'true'],
+  ] as const) {
+    test(`an Istio annotation's boolean (${v}) is written as "${want}" only (seed 1128 cases 22673, 93572)`, () => {
+      // Quoted as written, sidecar.istio.io/inject: "no" is an invalid value: Istio falls back to
+      // injecting, and with a 60s drain the pod gets a drain-exceeds-grace error.
+      const text = pod(`sidecar.istio.io/inject: ${v}`);
+      const [f] = check(text, { assumeInjection: 'always', defaultDrainDuration: '60s' }, ID);
+      assert.ok(f);
+      assert.deepEqual(f.fixes.map((x) => x.title), [`Write it as the string "${want}"`]);
+      assert.match(applyFix(text, ID, undefined, { assumeInjection: 'always', defaultDrainDuration: '60s' }), new RegExp(`sidecar.istio.io/inject: "${want}"\n`));
+    });
+  }
+
+  for (const v of ['true', '30']) {
+    test(`proxy.istio.io/config: ${v} gets no fix (quoted it is still no ProxyConfig; seed 1128 case 51785)`, () => {
+      const text = pod(`proxy.istio.io/config: ${v}`);
+      const [f] = check(text, { assumeInjection: 'always' }, ID);
+      assert.ok(f);
+      assert.equal(pointed(text, f), v);
+      assert.deepEqual(f.fixes, []);
+      assert.match(f.message, /It must hold ProxyConfig fields as YAML or JSON text, such as '\{"terminationDrainDuration": "20s"\}'\.$/);
+    });
+  }
+
+  test('proxy.istio.io/config: ~ is still quoted (an empty ProxyConfig is valid)', () => {
+    const out = applyFix(pod('proxy.istio.io/config: ~'), ID, undefined, { assumeInjection: 'always' });
+    assert.match(out, /proxy.istio.io\/config: "~"\n/);
+  });
+});

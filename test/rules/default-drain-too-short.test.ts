@@ -110,3 +110,20 @@ describe(ID, () => {
     assert.deepEqual(check(gw, {}, ID)[0]!.fixes.map((f) => f.title), ['Set terminationDrainDuration to 300s (the grace period)']);
   });
 });
+
+describe(`${ID}: fuzz regressions`, () => {
+  test('no drain fix past Go’s duration range (seed 1128 case 86904)', () => {
+    // 1e20s is past time.ParseDuration's int64 nanoseconds (about 2562047h): writing it would be an invalid-duration error.
+    const [f] = check(deployment({ spec: grace('100000000000000000000') }), {}, ID);
+    assert.ok(f);
+    assert.deepEqual(
+      f.fixes.map((x) => x.title),
+      ['Run istio-proxy as a native sidecar (sidecar.istio.io/nativeSidecar: "true"; needs Istio 1.24+ and Kubernetes 1.29+)'],
+    );
+  });
+
+  test('a drain just inside Go’s duration range is still offered', () => {
+    const out = applyFix(deployment({ spec: grace(9223372036) }), ID, 'Set terminationDrainDuration');
+    assert.match(out, /terminationDrainDuration: 9223372036s\n/);
+  });
+});

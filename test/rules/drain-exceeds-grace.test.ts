@@ -124,3 +124,26 @@ describe(`${ID}: review regressions`, () => {
     assert.ok(f.fixes.every((x) => !/terminationGracePeriodSeconds/.test(x.title)), f.fixes.map((x) => x.title).join(' | '));
   });
 });
+
+describe(`${ID}: fuzz regressions`, () => {
+  test('a grace period written as a mapping is replaced, and the next key keeps its line (seed 1128 case 86573)', () => {
+    const text = deployment('', '      terminationGracePeriodSeconds:\n        a: b\n        c: d\n      subdomain: s\n');
+    const [f] = check(text, { defaultDrainDuration: '60s' }, ID);
+    assert.ok(f);
+    assert.match(f.message, /30s \(Kubernetes default\)/);
+    const out = applyFix(text, ID, undefined, { defaultDrainDuration: '60s' });
+    assert.match(out, /\n      terminationGracePeriodSeconds:\n        65\n      subdomain: s\n      containers:/);
+  });
+
+  for (const [name, map] of [
+    ['a comment line', '        a: b\n        # keep me\n        c: d\n'],
+    ['a comment after a value', '        a: b # keep me\n        c: d\n'],
+  ]) {
+    test(`no grace-period fix replaces a mapping that holds ${name}`, () => {
+      const text = deployment('', `      terminationGracePeriodSeconds:\n${map}`);
+      const [f] = check(text, { defaultDrainDuration: '60s' }, ID);
+      assert.ok(f);
+      assert.ok(f.fixes.every((x) => !/terminationGracePeriodSeconds/.test(x.title)), f.fixes.map((x) => x.title).join(' | '));
+    });
+  }
+});

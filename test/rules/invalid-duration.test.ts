@@ -90,3 +90,16 @@ describe(`${ID} on mesh configuration`, () => {
     assert.match(applyFix(text, ID), /terminationDrainDuration: "20s"\n/);
   });
 });
+
+describe(`${ID}: Knative`, () => {
+  const knative = (drain: string) =>
+    `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: |\n          terminationDrainDuration: ${drain}\n    spec:\n      containers: [{image: a}]\n`;
+  test('no fix when the corrected drain would outlast the revision timeout (the controller sets the grace period)', () => {
+    const [f] = check(knative('400'), {}, ID);
+    assert.ok(f);
+    assert.deepEqual(f.fixes, []);
+  });
+  test('a corrected drain inside the revision timeout is still fixed', () => {
+    assert.match(applyFix(knative('40'), ID), /terminationDrainDuration: 40s\n/);
+  });
+});

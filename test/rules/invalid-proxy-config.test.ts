@@ -163,3 +163,29 @@ describe(ID, () => {
     assert.deepEqual(check(text, {}, ID), []);
   });
 });
+
+describe(`${ID}: fuzz regressions`, () => {
+  test('a mapping whose drain outlasts the grace period: the block scalar fix raises the grace period too (seed 1128 cases 57120, 83438)', () => {
+    const text = pod('# per-pod drain\n        terminationDrainDuration: 45s');
+    const [f] = check(text, {}, ID);
+    assert.ok(f);
+    assert.deepEqual(f.fixes.map((x) => x.title), ['Write the mapping as a block scalar (proxy.istio.io/config: |) and raise terminationGracePeriodSeconds to 50']);
+    assert.equal(
+      applyFix(text, ID),
+      text.replace('proxy.istio.io/config: # per-pod drain', 'proxy.istio.io/config: | # per-pod drain').replace('spec:\n  containers:', 'spec:\n  terminationGracePeriodSeconds: 50\n  containers:'),
+    );
+  });
+
+  test('a flow mapping whose drain outlasts the grace period: quoted, with the grace period raised', () => {
+    const text = pod('{terminationDrainDuration: 1m}');
+    const out = applyFix(text, ID);
+    assert.equal(out, pod(`'{terminationDrainDuration: 1m}'`).replace('spec:\n  containers:', 'spec:\n  terminationGracePeriodSeconds: 65\n  containers:'));
+  });
+
+  test('Knative: no fix when the drain would outlast the revision timeout (the controller sets the grace period)', () => {
+    const text = 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config:\n          terminationDrainDuration: 400s\n    spec:\n      containers: [{image: a}]\n';
+    const [f] = check(text, {}, ID);
+    assert.ok(f);
+    assert.deepEqual(f.fixes, []);
+  });
+});

@@ -7,6 +7,10 @@ import { resolvePlainV2 } from '../yaml/goyaml';
 import { keyOf } from '../yaml/nodes';
 import type { Rule, RuleContext } from './rule';
 import type { Fix } from '../types';
+import { PROXY_CONFIG_ANNOTATION } from '../model/proxy-config';
+
+/** Annotations Istio reads: `sidecar.istio.io/…`, `proxy.istio.io/…`, `istio.io/…`. */
+const ISTIO_KEY = /^(?:[^/]*\.)?istio\.io\//;
 
 export const annotationNotString: Rule = {
   id: 'annotation-not-string',
@@ -17,7 +21,7 @@ export const annotationNotString: Rule = {
     why: `Annotation values must be strings. kubectl reads manifests with go-yaml v2 rules (YAML 1.1), so an unquoted \`true\`, \`yes\`, \`on\`, \`off\`, \`y\`, \`n\`, a number such as \`30\` or \`0777\`, or an empty value becomes a bool, number or null, and the API server (or kubectl's validation) rejects the whole object. This bites Istio users who write \`sidecar.istio.io/inject: true\` or \`sidecar.istio.io/nativeSidecar: yes\`.
 
 The rule looks only at real object metadata (an object's \`metadata.annotations\` and a pod template's), not at maps in CRD schemas or Helm values that happen to be called \`annotations\`.`,
-    fix: 'Quote the value: `"30"`. For a YAML 1.1 boolean write what kubectl read, as a string: `yes` → `"true"`, `off` → `"false"` (quoting `"yes"` as written would mean something else to Istio).',
+    fix: 'Quote the value: `"30"`. For a YAML 1.1 boolean write what kubectl read, as a string: `yes` → `"true"`, `off` → `"false"`. A second quick fix quotes the spelling as written (`"yes"`), but not on Istio\'s own annotations: Istio reads only `"true"` and `"false"` there, and `sidecar.istio.io/inject: "no"` is an invalid value that Istio ignores (with a warning), so the pod is injected wherever injection is on. A `proxy.istio.io/config` of `true` or a number has no quick fix: quoted, it is still no ProxyConfig; write its fields out (`\'{"terminationDrainDuration": "20s"}\'`).',
     versions: 'All Kubernetes versions.',
     sources: ['istio-facts.md §1.5 ("Values must be strings")', 'go-yaml v2 resolve.go (YAML 1.1 booleans)'],
     example: `metadata:
@@ -62,13 +66,19 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
         // the spelling instead would change what Istio reads (`sidecar.istio.io/nativeSidecar: "yes"`
         // is not "true" for Istio 1.24-1.26).
         const canonical = r.type === 'bool' ? String(r.value) : source;
+        const prefix = `Annotation "${key}" is ${what} to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object.`;
+        if (key === PROXY_CONFIG_ANNOTATION && r.type !== 'null') {
+          // No string says what was meant: quoted, `true` or `30` is a scalar that Istio denies
+          // (invalid-proxy-config; found by the fuzzer). The fields have to be written out.
+          ctx.report({ range, message: `${prefix} It must hold ProxyConfig fields as YAML or JSON text, such as '{"terminationDrainDuration": "20s"}'.`, fixes: [] });
+          continue;
+        }
         const fixes = [{ title: `Write it as the string "${canonical}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(canonical) }], preferred: true }];
-        if (canonical !== source) fixes.push({ title: `Quote it as written: "${source}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(source) }], preferred: false });
-        ctx.report({
-          range,
-          message: `Annotation "${key}" is ${what} to kubectl (YAML 1.1 rules), not a string: Kubernetes rejects the object. Write "${canonical}".`,
-          fixes,
-        });
+        // Istio reads its own annotations' booleans as "true" and "false" only: sidecar.istio.io/inject:
+        // "no" or "FALSE" is an invalid value that Istio ignores, so the opt-out becomes injection
+        // (found by the fuzzer). Quoting the spelling is offered for other annotations only.
+        if (canonical !== source && !ISTIO_KEY.test(key)) fixes.push({ title: `Quote it as written: "${source}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(source) }], preferred: false });
+        ctx.report({ range, message: `${prefix} Write "${canonical}".`, fixes });
       }
     }
   },

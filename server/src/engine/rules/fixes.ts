@@ -4,7 +4,7 @@
  * native sidecars. Each returns minimal text edits, or undefined when no safe edit exists.
  */
 import { isMap, isScalar, type Node, type Scalar } from 'yaml';
-import { formatDuration } from '../duration';
+import { formatDuration, parseGoDuration } from '../duration';
 import type { PodAnalysis } from '../model/effective';
 import { PROXY_CONFIG_ANNOTATION } from '../model/proxy-config';
 import type { TextEdit } from '../types';
@@ -70,10 +70,20 @@ export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string,
   return e && { start: e.start, end: e.end, newText: e.newText };
 }
 
-/** Set `terminationDrainDuration` to `seconds`. */
-export function drainEdit(text: string, pa: PodAnalysis, seconds: number): TextEdit | undefined {
+/**
+ * `seconds` as a drain Istio accepts (`45s`), or undefined when Go's time.ParseDuration would
+ * reject it: past int64 nanoseconds (about 2562047h), as a grace period of 1e20 seconds asks for
+ * (found by the fuzzer). A fix must not write an invalid-duration error.
+ */
+export function drainValue(seconds: number): string | undefined {
   const d = formatDuration(seconds);
-  return proxyConfigFieldEdit(text, pa, 'terminationDrainDuration', d, `"${d}"`);
+  return parseGoDuration(d).ok ? d : undefined;
+}
+
+/** Set `terminationDrainDuration` to `seconds` (undefined when that is no Go duration). */
+export function drainEdit(text: string, pa: PodAnalysis, seconds: number): TextEdit | undefined {
+  const d = drainValue(seconds);
+  return d === undefined ? undefined : proxyConfigFieldEdit(text, pa, 'terminationDrainDuration', d, `"${d}"`);
 }
 
 /** Add (or set) an annotation on the pod template. `value` is a quoted YAML string. */
@@ -103,18 +113,20 @@ export function nativeSidecarEdit(text: string, pa: PodAnalysis): TextEdit | und
 
 /**
  * When a fix sets the drain to `drainSeconds`, the grace period may have to grow with it so
- * the fix does not create a drain-exceeds-grace error. Returns that edit, or undefined when
- * the grace period already fits (or the rule would not apply).
+ * the fix does not create a drain-exceeds-grace error. Returns the new grace period and its
+ * edit, or undefined when the grace period already fits (or the rule would not apply). `edit`
+ * is undefined when the grace period must grow but cannot be edited (Knative, whose
+ * controller sets it; a value written as a mapping with comments): the caller then offers no
+ * fix, which would trade its finding for a drain-exceeds-grace error.
  */
-export function graceEditIfNeeded(text: string, pa: PodAnalysis, drainSeconds: number, margin: number): { edit: TextEdit; seconds: number } | undefined {
+export function graceEditIfNeeded(text: string, pa: PodAnalysis, drainSeconds: number, margin: number): { edit: TextEdit | undefined; seconds: number } | undefined {
   if (!pa.injection.injected || pa.native.value || pa.exitOnZero.value) return undefined;
   const G = pa.grace.value;
   if (G === undefined || G <= 0) return undefined;
   const P = pa.proxyPreStop.seconds;
   if (P + drainSeconds <= G) return undefined;
   const seconds = Math.ceil(P + drainSeconds) + margin;
-  const edit = graceEdit(text, pa, seconds);
-  return edit && { edit, seconds };
+  return { edit: graceEdit(text, pa, seconds), seconds };
 }
 
 /** Combine edits into one list, dropping undefined; undefined if any required edit is missing. */

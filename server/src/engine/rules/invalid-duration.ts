@@ -36,8 +36,9 @@ export const invalidDuration: Rule = {
           const isDrain = p.field === pa.proxyConfig?.drainField;
           const d = parseGoDuration(p.suggestion);
           const grace = isDrain && d.ok ? graceEditIfNeeded(ctx.text, pa, d.seconds, ctx.margin) : undefined;
-          if (e && grace) fixes.push({ title: `Change to ${p.suggestion} and raise terminationGracePeriodSeconds to ${grace.seconds}`, edits: [e, grace.edit], preferred: true });
-          else if (e) fixes.push({ title: `Change to ${p.suggestion}`, edits: [e], preferred: true });
+          // No fix when the grace period would have to grow and cannot be edited.
+          if (e && grace?.edit) fixes.push({ title: `Change to ${p.suggestion} and raise terminationGracePeriodSeconds to ${grace.seconds}`, edits: [e, grace.edit], preferred: true });
+          else if (e && !grace) fixes.push({ title: `Change to ${p.suggestion}`, edits: [e], preferred: true });
         }
         ctx.report({ range: p.range, message: p.message, fixes });
       }

@@ -4,15 +4,17 @@
  * The injection webhook validates the annotation first and denies the pod.
  * (Bad durations are invalid-duration's; scalar non-strings are annotation-not-string's.)
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, parseDocument, visit, type Node } from 'yaml';
 import type { PodAnalysis } from '../model/effective';
 import { readProxyConfigString, type ProxyConfigProblem } from '../model/proxy-config';
 import type { Fix, TextEdit } from '../types';
 import { lineEndOf } from '../yaml/edits';
+import { contentEnd } from '../yaml/nodes';
 import { resolvePlainV2 } from '../yaml/goyaml';
 import { toOuterRange, type ScalarSource } from '../yaml/scalar-source';
 import { parseDocumentsAround } from '../yaml/stream';
 import { innerRangeOf, innerReplace } from './annotation-helpers';
+import { graceEditIfNeeded } from './fixes';
 import type { Rule, RuleContext } from './rule';
 import { addDuplicateKeyErrors, parseOptions } from '../yaml/unique-keys';
 
@@ -70,19 +72,6 @@ function notInjectedNote(pa: PodAnalysis): string {
   const inj = pa.injection;
   if (inj.injected || inj.reason.startsWith('no injection evidence')) return '';
   return ` This pod is not injected today (${inj.reason}), so the webhook skips the check; the pod is denied as soon as injection applies.`;
-}
-
-/** Where a node's content ends: the end of its last scalar (not of trailing comments). */
-function contentEnd(node: unknown): number | undefined {
-  if (isScalar(node) || isAlias(node)) return node.range?.[1];
-  if (isMap(node) || isSeq(node)) {
-    if (node.flow) return node.range?.[1];
-    const last = node.items[node.items.length - 1];
-    if (last === undefined) return node.range?.[1];
-    if (isPair(last)) return contentEnd(last.value ?? last.key);
-    return contentEnd(last);
-  }
-  return undefined;
 }
 
 /** Apply the model's suggestion for a wrong-type value inside the annotation string. */
@@ -161,6 +150,12 @@ function blockScalarFix(ctx: RuleContext, pa: PodAnalysis): Fix[] {
   const fake: ScalarSource = { value: after, style: 'BLOCK_LITERAL', offsets: new Array<number>(after.length + 1).fill(0), exact: false, outer: { start: 0, end: 0 }, eol: '\n' };
   const read = readProxyConfigString(fake, { pair: pc.pair, fields: [], problems: [], proxyMetadata: new Map() });
   if (read.problems.length > 0) return [];
+  // Once it is a string, a drain in the mapping takes effect: when it outlasts the grace period,
+  // the grace period grows in the same fix, or the fix would trade this error for a
+  // drain-exceeds-grace one (found by the fuzzer). Not on Knative, whose controller sets it.
+  const g = read.drain ? graceEditIfNeeded(ctx.text, pa, read.drain.seconds, ctx.margin) : undefined;
+  if (g && !g.edit) return [];
+  if (g?.edit) return [{ title: `${title} and raise terminationGracePeriodSeconds to ${g.seconds}`, edits: [edit, g.edit], preferred: true }];
   return [{ title, edits: [edit], preferred: true }];
 }
 

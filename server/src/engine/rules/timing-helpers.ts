@@ -12,7 +12,7 @@ import { compareVersion } from '../settings';
 import type { Fix, TextEdit } from '../types';
 import { removePairLines } from '../yaml/edits';
 import { innerEdit } from '../yaml/scalar-source';
-import { drainEdit, graceEditIfNeeded, nativeSidecarEdit, proxyConfigFieldEdit } from './fixes';
+import { drainEdit, drainValue, graceEditIfNeeded, nativeSidecarEdit, proxyConfigFieldEdit } from './fixes';
 import type { RuleContext } from './rule';
 
 /**
@@ -23,8 +23,8 @@ import type { RuleContext } from './rule';
 export function setDrainEdit(text: string, pa: PodAnalysis, seconds: number): TextEdit | undefined {
   const field = pa.proxyConfig?.drainField;
   if (!field || field.key === 'terminationDrainDuration') return drainEdit(text, pa, seconds);
-  const d = formatDuration(seconds);
-  return proxyConfigFieldEdit(text, pa, field.key, d, `"${d}"`);
+  const d = drainValue(seconds);
+  return d === undefined ? undefined : proxyConfigFieldEdit(text, pa, field.key, d, `"${d}"`);
 }
 
 /**
@@ -38,8 +38,8 @@ export function drainFix(ctx: RuleContext, pa: PodAnalysis, seconds: number, tit
   const d = setDrainEdit(ctx.text, pa, seconds);
   if (!d) return undefined;
   const g = graceEditIfNeeded(ctx.text, pa, seconds, ctx.margin);
-  if (g && pa.pod.knative) return undefined;
-  const fix: Fix = g
+  if (g && !g.edit) return undefined;
+  const fix: Fix = g?.edit
     ? { title: `${title} and raise terminationGracePeriodSeconds to ${g.seconds}`, edits: [d, g.edit] }
     : { title, edits: [d] };
   if (preferred) fix.preferred = true;

@@ -225,7 +225,8 @@ function renameFix(ctx: RuleContext, pa: PodAnalysis, pc: ParsedProxyConfig, f: 
     const s = newValue ?? (f.valueNode.scalar?.type === 'string' ? f.valueNode.scalar.value : undefined);
     const d = s !== undefined ? parseGoDuration(s) : undefined;
     const grace = d?.ok ? graceEditIfNeeded(ctx.text, pa, d.seconds, ctx.margin) : undefined;
-    if (grace) {
+    if (grace && !grace.edit) return [];
+    if (grace?.edit) {
       edits.push(grace.edit);
       title += ` and raise terminationGracePeriodSeconds to ${grace.seconds}`;
     }

@@ -6,7 +6,7 @@
  */
 import { isAlias, isCollection, isMap, isScalar, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { TextEdit } from '../types';
-import { deref, pairOf } from './nodes';
+import { contentEnd, deref, pairOf } from './nodes';
 
 /** The line ending a file uses ("\r\n" when its first line break is CRLF). */
 export function eolOf(text: string): string {
@@ -170,8 +170,10 @@ export function setPath(
     const v = deref(doc, pair.value);
     if (last) {
       if (isScalar(v) || isMap(v) || v === null || v === undefined) {
-        const r = (v as Node | null | undefined)?.range;
-        if (r && !(isScalar(v) && v.value === null && r[0] === r[1])) {
+        const range = (v as Node | null | undefined)?.range;
+        if (range && !(isScalar(v) && v.value === null && range[0] === range[1])) {
+          const r = isMap(v) && !v.flow ? blockMapContent(text, v) : range;
+          if (!r) return undefined;
           if (block) {
             const col = columnOf(text, (pair.key as Node).range![0]);
             return { start: r[0], end: r[1], newText: [value, ...block.map((l) => (l === '' ? '' : ' '.repeat(col + step) + l))].join(eol) };
@@ -226,6 +228,24 @@ export function setPath(
   }
   void parentPair;
   return undefined;
+}
+
+/**
+ * The stretch of a block mapping to replace with a scalar: from its first key to the end of its
+ * last value's content. The mapping's own range runs on over the line break and indentation of
+ * the next key, so replacing it pulled that key onto the new value's line (found by the fuzzer:
+ * `terminationGracePeriodSeconds:` holding a mapping). Undefined when the mapping carries an
+ * anchor or a tag (aliases would read the new value) or holds comments (they would be lost).
+ */
+function blockMapContent(text: string, map: YAMLMap): [number, number] | undefined {
+  const start = map.range?.[0];
+  let end = contentEnd(map);
+  if (start === undefined || end === undefined || end < start || map.anchor || map.tag) return undefined;
+  // A block scalar's range ends after its last line break: keep that break.
+  while (end > start && /[\r\n]/.test(text[end - 1]!)) end--;
+  // Any comment (a line of its own or after a value; a `#` inside a quoted value errs on the safe side).
+  if (/(^|\s)#/.test(text.slice(start, end))) return undefined;
+  return [start, end];
 }
 
 function fixEmptyHead(edit: TextEdit, key: string): TextEdit {

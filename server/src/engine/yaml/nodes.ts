@@ -123,3 +123,16 @@ export function plainSource(text: string, node: Scalar): string {
   if (r) return text.slice(r[0], r[1]);
   return node.source ?? String(node.value);
 }
+
+/** Where a node's content ends: the end of its last scalar, not of the trailing comments and line breaks a block collection's range runs on over. */
+export function contentEnd(node: unknown): number | undefined {
+  if (isScalar(node) || isAlias(node)) return node.range?.[1];
+  if (isMap(node) || isSeq(node)) {
+    if (node.flow) return node.range?.[1];
+    const last = node.items[node.items.length - 1] as unknown;
+    if (last === undefined) return node.range?.[1];
+    if (isPair(last)) return contentEnd(last.value ?? last.key);
+    return contentEnd(last);
+  }
+  return undefined;
+}
