@@ -55,6 +55,27 @@ describe(ID, () => {
     });
   }
 
+  test('fix: an empty annotation in a JSON manifest gets a JSON string (the document stays JSON)', () => {
+    const json = JSON.stringify(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'worker' },
+        spec: {
+          template: {
+            metadata: { labels: { 'sidecar.istio.io/inject': 'true' }, annotations: { 'proxy.istio.io/config': '' } },
+            spec: { terminationGracePeriodSeconds: 120, containers: [{ name: 'worker', image: 'worker:1' }] },
+          },
+        },
+      },
+      null,
+      2,
+    );
+    const out = applyFix(json, ID, 'Set terminationDrainDuration');
+    const parsed = JSON.parse(out) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    assert.deepEqual(JSON.parse(parsed.spec.template.metadata.annotations['proxy.istio.io/config']!), { terminationDrainDuration: '120s' });
+  });
+
   const quiet: { name: string; text: string; settings?: object }[] = [
     { name: 'grace 30 (the Kubernetes default, written)', text: deployment({ spec: grace(30) }) },
     { name: 'grace not written', text: deployment({}) },

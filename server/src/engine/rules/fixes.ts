@@ -47,7 +47,10 @@ export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string,
   if (!root) {
     // Empty annotation: write the whole value (an empty block scalar keeps its line break: found by the fuzzer).
     if (src.value.trim() !== '') return undefined;
-    return replaceValue(text, pc.pair.value, `'{"${key}": ${jsonValue}}'`);
+    // A double-quoted value (a JSON manifest writes every string so) stays double-quoted: JSON stays JSON.
+    const v = pc.pair.value;
+    const inJson = isScalar(v) && v.type === 'QUOTE_DOUBLE';
+    return replaceValue(text, v, inJson ? JSON.stringify(`{"${key}": ${jsonValue}}`) : `'{"${key}": ${jsonValue}}'`);
   }
   if (root.flow) {
     const r = root.range;
