@@ -14,7 +14,7 @@ import { mergeSettings, validateSettings, type Settings } from '../engine/settin
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { collectFiles, ConfigResolver, readText, writeAtomically, type SourceFile } from '../host/files';
 import { formatGithub, formatJson, formatSarif, formatText, TOOL_VERSION, type FileReport, type RunNote } from './format';
-import { isTooLarge, tooLargeMessage } from '../engine/limits';
+import { isTooLarge, isTooLargeFile, tooLargeMessage } from '../engine/limits';
 
 
 export interface Io {
@@ -114,9 +114,9 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
       const real = realOrSelf(f.abs);
       if (seen.has(real)) continue;
       seen.add(real);
-      // Not even read when too large: parsing it would take minutes and gigabytes (engine/limits.ts).
+      // Not even read when surely too large: parsing it would take minutes and gigabytes (engine/limits.ts).
       const size = sizeOf(f.abs);
-      if (size !== undefined && isTooLarge(size)) {
+      if (size !== undefined && isTooLargeFile(size)) {
         skipTooLarge(f.display, size);
         continue;
       }
@@ -125,6 +125,11 @@ function check(opts: CliOptions, flagSettings: Partial<Settings>, io: Io): numbe
         io.stderr(`drainguard: ${f.display}: ${r.error}\n`);
         runNotes.push({ path: f.display, message: r.error, level: 'error' });
         ioError = true;
+        continue;
+      }
+      // The limit is on the text (as in the editor), not on its bytes.
+      if (isTooLarge(r.text.length)) {
+        skipTooLarge(f.display, r.text.length);
         continue;
       }
       sources.push({ display: f.display, abs: f.abs, text: r.text, mtimeMs: r.mtimeMs });
