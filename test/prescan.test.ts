@@ -153,6 +153,21 @@ test('fixtures and samples: same findings (each fixture directory as one run)', 
 /** Documents written to defeat a line-based scan: each must give the same findings both ways, and the expected one. */
 const TRICKY: { name: string; text: string; finds: string[] }[] = [
   {
+    name: 'a merge key in an entry the fast path blanks out (the document is not analysed, on every path)',
+    text:
+      dedent(`
+      apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: merged
+        annotations:
+          sidecar.istio.io/inject: true
+      data:
+        <<: {a: "1"}
+      `) + Array.from({ length: 200 }, (_, i) => `  k${i}: "${'v'.repeat(20)}"\n`).join(''),
+    finds: [],
+  },
+  {
     name: 'JSON document',
     text: '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"annotations": {"sidecar.istio.io/inject": "true", "proxy.istio.io/config": "terminationDrainDuration: 45s"}}, "spec": {"containers": [{"name": "a"}]}}}}\n',
     finds: ['drain-exceeds-grace'],

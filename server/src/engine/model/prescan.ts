@@ -55,6 +55,8 @@ const ANY_CONTRIBUTION = /[Ii]stio|meshConfig|global|pilot|\\[xuU]|\\\r?\n/;
 const ANCHOR = /(?:^|[\s[{,])&[^\s[\]{},]/;
 /** Something that may be an alias (`*name` where a node can start). */
 const ALIAS = /(?:^|[\s[{,:])\*[^\s[\]{},]/;
+/** Something that may be a merge key (`<<:`); false positives only cost a full parse. */
+const MERGE_KEY = /(?:^|[\s{,])<<[ \t]*:/;
 /** Blanking out is only worth it (and only done) for entries at least this long. */
 const ELIDE_MIN = 4096;
 
@@ -83,6 +85,8 @@ export function classifyDocument(text: string, start: number, end: number): Deci
   const ranges: [number, number][] = [];
   // An alias in what is kept may point to an anchor in what is blanked out: then parse it all.
   if (elisions(text, root, verdict, ranges) && ALIAS.test(keptText(text, from, to, ranges))) return { kind: 'parse', contributes };
+  // A merge key anywhere makes the document one the engine does not analyse (documents.ts): it must be seen.
+  if (ranges.some(([a, b]) => MERGE_KEY.test(text.slice(a, b)))) return { kind: 'parse', contributes };
   let elided = 0;
   for (const [a, b] of ranges) elided += b - a;
   return elided >= ELIDE_MIN ? { kind: 'elide', ranges: ranges.map(([a, b]) => [a - start, b - start]), contributes } : { kind: 'parse', contributes };
