@@ -34,11 +34,13 @@ interface Expect {
   cli?: { code: number; stderr?: RegExp };
 }
 
-const only = (...ids: string[]) => (f: string[]) => f.every((x) => ids.includes(x.split('@')[0]!));
+/** Some findings, all of these rules (an empty list does not pass: silence is written as []). */
+const only = (...ids: string[]) => (f: string[]) => f.length > 0 && f.every((x) => ids.includes(x.split('@')[0]!));
 
 const CASES: Record<string, Expect> = {
   'alias bomb (billion laughs)': { findings: ['drain-exceeds-grace@23'] },
-  'alias bomb in the annotations': { findings: only('annotation-not-string', 'invalid-proxy-config') },
+  // The annotation value is an alias: not read as a string (silence), and never expanded.
+  'alias bomb in the annotations': { findings: [] },
   'alias bomb inside the annotation value': { findings: only('unknown-proxy-config-field', 'invalid-proxy-config', 'drain-exceeds-grace') },
   '50 MB file': { findings: [], note: /skipped: too large \(50\.0 MB/, cli: { code: 0, stderr: /note: .*case\.yaml: skipped: too large/ } },
   '100k-document stream': { findings: [], note: /skipped: more than 10,000 documents/ },
@@ -62,7 +64,8 @@ const CASES: Record<string, Expect> = {
   'merge keys (<<)': { findings: [], note: /uses a YAML merge key \(<<\), which Drainguard does not resolve/ },
   'YAML 1.1 booleans': { findings: ['annotation-not-string@11', 'drain-setting-ignored@13'] },
   'anchors and aliases on the annotation': { findings: [DRAIN] },
-  'the annotation is an alias': { findings: only('drain-exceeds-grace') },
+  // An annotation written as an alias is not followed (silence rather than a guess).
+  'the annotation is an alias': { findings: [] },
   'Helm template': { findings: [], note: /does not parse as YAML/ },
   'ytt template': { findings: ['drain-exceeds-grace@14'] },
   'kustomize files': { findings: [] },

@@ -7,6 +7,7 @@ import { isMap } from 'yaml';
 import { parseGoDuration } from './duration';
 import type { Severity } from './types';
 import { parseDocumentWithinLimit } from './yaml/depth';
+import { addDuplicateKeyErrors, parseOptions } from './yaml/unique-keys';
 
 export type NativeSidecarsSetting = 'auto' | 'on' | 'off';
 export type AssumeInjection = 'auto' | 'always' | 'never';
@@ -168,7 +169,9 @@ export function validateSettings(raw: unknown, knownRules?: ReadonlySet<string>)
 /** Read the text of a `.drainguard.yaml`. */
 export function parseConfigText(text: string, knownRules?: ReadonlySet<string>): SettingsParseResult {
   try {
-    const doc = parseDocumentWithinLimit(text, { prettyErrors: false });
+    // Duplicate keys are errors, found in linear time (yaml's own check is quadratic).
+    const doc = parseDocumentWithinLimit(text, parseOptions({ prettyErrors: false, uniqueKeys: true }));
+    addDuplicateKeyErrors(doc);
     if (doc.errors.length > 0) return { settings: {}, errors: [doc.errors[0]!.message.split('\n')[0] ?? 'invalid YAML'] };
     if (doc.contents !== null && !isMap(doc.contents)) return { settings: {}, errors: ['the configuration must be a mapping of settings'] };
     return validateSettings(doc.toJS({ maxAliasCount: 10 }), knownRules);

@@ -175,7 +175,8 @@ export function startServer(connection: Connection): void {
     clearImmediate(pending.get(doc.uri));
     pending.set(
       doc.uri,
-      // After the messages already queued (a burst of changes gives one analysis), without a timer's delay.
+      // On the next turn of the event loop, without a timer's delay. vscode-jsonrpc handles one message
+      // per turn, so each change of a burst is analysed (an edit costs milliseconds: the incremental analysis).
       setImmediate(() => {
         pending.delete(doc.uri);
         const current = documents.get(doc.uri);

@@ -4,7 +4,8 @@
  * server that has just started takes about five times as long as the same file a little later
  * (measured on the Argo CD install manifest: ~240 ms against ~50 ms of analysis). Right after
  * `initialized` (once it has had nothing to do for a second), the server therefore analyses a small built-in manifest a few dozen times, one run per turn of the event
- * loop: a request that arrives meanwhile waits for at most one run (a few milliseconds). It
+ * loop: a request that arrives meanwhile waits for at most one run (tens of milliseconds for the
+ * first runs, a few after that). It
  * reads no file and reports nothing; about half a second of CPU once per server start.
  */
 import { analyzeOpenFile, updateOpenFile, type OpenFile } from '../engine/incremental';

@@ -53,7 +53,7 @@ export function nestingOf(token: CST.Token): { depth: number; at: number } {
  * Compose a stream's CST tokens into documents, leaving out (empty, with an error) each
  * document nested deeper than `MAX_NESTING`.
  */
-export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Composer, forceDoc = false, endOffset = -1): Document.Parsed[] {
+export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Composer, forceDoc = false, endOffset = -1, max = Infinity): Document.Parsed[] {
   const tooDeep = new Map<number, number>();
   function* guarded(): Generator<CST.Token> {
     for (const t of tokens) {
@@ -69,7 +69,11 @@ export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Compos
       yield t;
     }
   }
-  const docs = Array.from(composer.compose(guarded(), forceDoc, endOffset));
+  const docs: Document.Parsed[] = [];
+  for (const d of composer.compose(guarded(), forceDoc, endOffset)) {
+    docs.push(d);
+    if (docs.length >= max) break;
+  }
   if (tooDeep.size > 0)
     for (const d of docs) {
       const at = d.range ? tooDeep.get(d.range[0]) : undefined;
@@ -84,7 +88,8 @@ export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Compos
  * document is an error).
  */
 export function parseDocumentWithinLimit(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed {
-  const docs = composeWithinLimit(new Parser().parse(text), new Composer(options), true, text.length);
+  // As parseDocument: a second document is only an error, so composing stops there.
+  const docs = composeWithinLimit(new Parser().parse(text), new Composer(options), true, text.length, 2);
   const doc = docs[0] ?? parseDocument('', options);
   const second = docs[1];
   if (second && doc.options.logLevel !== 'silent') doc.errors.push(new YAMLParseError([second.range[0], second.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
