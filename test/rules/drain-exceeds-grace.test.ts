@@ -147,3 +147,11 @@ describe(`${ID}: fuzz regressions`, () => {
     });
   }
 });
+
+describe(`${ID}: a drain written twice (fuzz, seed 777, case 70125)`, () => {
+  test('"Lower terminationDrainDuration" edits the last one, which Istio reads', () => {
+    const text = deployment(`      annotations:\n        proxy.istio.io/config: |\n          terminationDrainDuration: 45s\n          terminationDrainDuration: 45s\n`);
+    const out = applyFix(text, ID, 'Lower terminationDrainDuration');
+    assert.match(out, /terminationDrainDuration: 45s\n {10}terminationDrainDuration: 30s\n/);
+  });
+});

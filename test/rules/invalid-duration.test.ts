@@ -103,3 +103,16 @@ describe(`${ID}: Knative`, () => {
     assert.match(applyFix(knative('40'), ID), /terminationDrainDuration: 40s\n/);
   });
 });
+
+describe(`${ID}: a bad duration written twice (fuzz, seed 777, cases 7280, 17230)`, () => {
+  test('each finding\'s fix edits its own value', () => {
+    const text = pod('|\n        drainDuration: 1.5s\n        drainDuration: 1.5s');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 2);
+    for (const f of fs) {
+      const fix = f.fixes.find((x) => x.preferred);
+      assert.ok(fix, 'a preferred fix');
+      assert.deepEqual(fix.edits, [{ start: f.range.start, end: f.range.end, newText: '2s' }]);
+    }
+  });
+});

@@ -6,7 +6,7 @@
 import { isMap, isScalar, type Node, type Scalar } from 'yaml';
 import { formatDuration, parseGoDuration } from '../duration';
 import type { PodAnalysis } from '../model/effective';
-import { PROXY_CONFIG_ANNOTATION } from '../model/proxy-config';
+import { PROXY_CONFIG_ANNOTATION, type ProxyConfigField } from '../model/proxy-config';
 import type { TextEdit } from '../types';
 import { indentStep, insertPair, replaceValue, setPath } from '../yaml/edits';
 import { pairOf } from '../yaml/nodes';
@@ -23,7 +23,7 @@ export function graceEdit(text: string, pa: PodAnalysis, seconds: number): TextE
 }
 
 /** The edit that sets one ProxyConfig field in the pod's annotation (creating the annotation if needed). `yamlValue` is the plain YAML form (`50s`); `jsonValue` the JSON form (`"50s"`). */
-export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string, yamlValue: string, jsonValue: string): TextEdit | undefined {
+export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string, yamlValue: string, jsonValue: string, target?: ProxyConfigField): TextEdit | undefined {
   const pc = pa.proxyConfig;
   if (!pc) {
     const step = indentStep(text, pa.pod.metadataPair, pa.pod.metadata);
@@ -34,8 +34,10 @@ export function proxyConfigFieldEdit(text: string, pa: PodAnalysis, key: string,
   }
   const src = pc.src;
   if (!src || !src.exact || pc.problems.some((p) => p.kind === 'not-yaml' || p.kind === 'not-mapping' || p.kind === 'not-string')) return undefined;
-  // The field may be written in snake_case (`termination_drain_duration`): edit it in place.
-  const field = pc.fields.find((f) => f.key === key || f.spec?.name === key);
+  // The field may be written in snake_case (`termination_drain_duration`): edit it in place. A key
+  // written twice: the last one is the one Istio reads (found by the fuzzer), unless the caller
+  // names the occurrence (a finding on that value).
+  const field = target ?? [...pc.fields].reverse().find((f) => f.key === key || f.spec?.name === key);
   if (field) {
     const n = field.valueNode.node;
     const quoted = isScalar(n) && (n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE');

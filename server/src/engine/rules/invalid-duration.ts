@@ -32,7 +32,7 @@ export const invalidDuration: Rule = {
         if (p.kind !== 'bad-duration' || !p.field) continue;
         const fixes = [];
         if (p.suggestion) {
-          const e = proxyConfigFieldEdit(ctx.text, pa, p.field.key, p.suggestion, `"${p.suggestion}"`);
+          const e = proxyConfigFieldEdit(ctx.text, pa, p.field.key, p.suggestion, `"${p.suggestion}"`, p.field);
           const isDrain = p.field === pa.proxyConfig?.drainField;
           const d = parseGoDuration(p.suggestion);
           const grace = isDrain && d.ok ? graceEditIfNeeded(ctx.text, pa, d.seconds, ctx.margin) : undefined;
