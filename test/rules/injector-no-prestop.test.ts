@@ -111,3 +111,35 @@ describe(`${ID}: when the fix is not offered`, () => {
     assert.ok(f && f.fixes.length === 1 && !f.fixes[0]!.preferred);
   });
 });
+
+// Regressions (fuzzer, seed 777, cases 7072 and 10897): a document that writes its sequences flush
+// with their key got an indented one, because a comment after the key hid its sequence and a
+// `- key:` line was measured from its dash, not from its key.
+describe(`${ID}: the inserted command list follows the document's sequence style`, () => {
+  const LOOP = `"while [ $(netstat -plunt | grep tcp | egrep -v 'envoy|pilot-agent' | wc -l | xargs) -ne 0 ]; do sleep 1; done"`;
+  const values = (rest: string) => `global:\n  hub: x\n  proxy:\n    image: y\n${rest}`;
+  const fixed = (items: string, rest: string) =>
+    `global:\n  hub: x\n  proxy:\n    lifecycle:\n      preStop:\n        exec:\n          command:\n${items}- /bin/sh\n${items}- -c\n${items}- ${LOOP}\n    image: y\n${rest}`;
+
+  test('a flush sequence under a key with a comment after it: flush', () => {
+    const rest = 'ports: # note\n- 80\n';
+    assert.equal(applyFix(values(rest), ID, 'Insert a preStop'), fixed(' '.repeat(10), rest));
+  });
+
+  test('a flush sequence under a `- key:` item: flush', () => {
+    const rest = 'tls:\n- match:\n  - port: 1\n';
+    assert.equal(applyFix(values(rest), ID, 'Insert a preStop'), fixed(' '.repeat(10), rest));
+  });
+
+  test('an indented sequence: indented', () => {
+    const rest = 'ports:\n  - 80\n';
+    assert.equal(applyFix(values(rest), ID, 'Insert a preStop'), fixed(' '.repeat(12), rest));
+  });
+
+  test('both styles in the document: the style of the sequence nearest to the insertion', () => {
+    const flushFirst = 'tls:\n- a\nports:\n  - 80\n';
+    assert.equal(applyFix(values(flushFirst), ID, 'Insert a preStop'), fixed(' '.repeat(10), flushFirst));
+    const indentedFirst = 'ports:\n  - 80\ntls:\n- a\n';
+    assert.equal(applyFix(values(indentedFirst), ID, 'Insert a preStop'), fixed(' '.repeat(12), indentedFirst));
+  });
+});

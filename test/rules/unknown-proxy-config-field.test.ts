@@ -187,3 +187,14 @@ describe('unknown-proxy-config-field in meshConfig.defaultConfig', () => {
     assert.match(applyFix(text, ID), /\n {6}terminationDrainDuration: "45s"\n/);
   });
 });
+
+test('unknown-proxy-config-field: no rename of a key whose text holds a lone CR', () => {
+  // Regression (fuzzer, seed 777, case 51098): the YAML library reads `\rproxyMetadata` as the key,
+  // a line reader (and go-yaml) sees a line break before `proxyMetadata:`; the rename dropped the
+  // CR and so moved the key to indentation 4 in a document indented by 3.
+  const text = 'meshConfig:\n   defaultConfig:\n    \rproxyMetadata:\n      A: "true"\n';
+  const fs = check(text, {}, ID);
+  assert.equal(fs.length, 1);
+  assert.equal(pointed(text, fs[0]!), '\rproxyMetadata');
+  assert.deepEqual(fs[0]!.fixes, []);
+});

@@ -127,14 +127,59 @@ function yamlEdit(text: string, m: MeshSource): TextEdit | undefined {
   // The style of this document, not of the file: the other documents of a file may write their
   // sequences the other way (found by the fuzzer).
   const r = (doc.contents as Node | null)?.range;
-  const own = r ? text.slice(lineStartOf(text, r[0]), r[2]) : text;
-  const flush = /^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1- /m.test(own) && !/^([ \t]*)[^\s#][^\n]*:[ \t]*\r?\n\1[ \t]+- /m.test(own);
-  const cmd = WAIT_FOR_APP_COMMAND;
-  const item = flush ? u + u : u + u + u;
-  const lines = ['preStop:', `${u}exec:`, `${u + u}command:`, `${item}- ${cmd[0]}`, `${item}- ${cmd[1]}`, `${item}- ${JSON.stringify(cmd[2])}`];
-  const e = setPath(text, doc, base, path, '', lines, step);
-  if (!e) return undefined;
-  return { ...e, newText: e.newText.replace(/lifecycle: (\r?\n)/, 'lifecycle:$1') };
+  const from = r ? lineStartOf(text, r[0]) : 0;
+  const seqs = sequencesUnderKeys(text.slice(from, r ? r[2] : text.length), from);
+  const build = (flush: boolean): TextEdit | undefined => {
+    const cmd = WAIT_FOR_APP_COMMAND;
+    const item = flush ? u + u : u + u + u;
+    const lines = ['preStop:', `${u}exec:`, `${u + u}command:`, `${item}- ${cmd[0]}`, `${item}- ${cmd[1]}`, `${item}- ${JSON.stringify(cmd[2])}`];
+    const e = setPath(text, doc!, base!, path, '', lines, step);
+    return e && { ...e, newText: e.newText.replace(/lifecycle: (\r?\n)/, 'lifecycle:$1') };
+  };
+  const flushCount = seqs.filter((q) => q.flush).length;
+  if (flushCount === 0 || flushCount === seqs.length) return build(flushCount > 0);
+  // Both styles in one document: follow the sequence nearest to where the lines go, which
+  // belongs to the nearest enclosing mapping that holds one.
+  const at = build(false)?.start;
+  if (at === undefined) return undefined;
+  const nearest = seqs.reduce((x, y) => (Math.abs(y.at - at) < Math.abs(x.at - at) ? y : x));
+  return build(nearest.flush);
+}
+
+/**
+ * The block sequences written under a key in a text, each flush with its key (`key:` then `- a`
+ * at the key's column) or indented, with its offset. Read from the lines as a reader of the
+ * text sees them: blank and comment lines between the key and its first item are skipped, a
+ * comment after the key does not hide it, and the key's column of a `- key:` line is after its
+ * dashes (found by the fuzzer: `ports: # comment` and `- match:` over `- port:` were missed, so
+ * a document with only flush sequences got an indented one).
+ */
+export function sequencesUnderKeys(text: string, base = 0): { at: number; flush: boolean }[] {
+  const out: { at: number; flush: boolean }[] = [];
+  let key: number | undefined; // the key's column when the previous content line ends with `key:`
+  const re = /\r\n|\n|\r|$/g;
+  let ls = 0;
+  while (ls <= text.length) {
+    re.lastIndex = ls;
+    const m = re.exec(text)!;
+    const line = text.slice(ls, m.index);
+    const at = ls;
+    ls = m.index + (m[0].length || 1);
+    if (line.trim() === '' || /^\s*#/.test(line)) continue;
+    let i = 0;
+    while (line.charCodeAt(i) === 32) i++;
+    const indent = i;
+    let dashes = 0;
+    while (line.charCodeAt(i) === 45 && (line.charCodeAt(i + 1) === 32 || i + 1 === line.length)) {
+      dashes++;
+      i++;
+      while (line.charCodeAt(i) === 32) i++;
+    }
+    if (key !== undefined && dashes > 0 && indent >= key) out.push({ at: base + at, flush: indent === key });
+    const rest = line.slice(i).replace(/[ \t]+#.*$/, '').trimEnd();
+    key = rest.endsWith(':') && !/[#{}[\]"']/.test(rest[0] ?? '') && !/[{}[\]"']/.test(rest) ? i : undefined;
+  }
+  return out;
 }
 
 /** The indentation step of a YAML document: from the first block mapping nested in `base`, 2 when unknown. */

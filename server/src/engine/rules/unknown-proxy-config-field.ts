@@ -105,7 +105,7 @@ function meshRenameFix(ctx: RuleContext, pc: ParsedProxyConfig, f: ProxyConfigFi
   };
   const k = f.keyNode;
   const keyEdit = edit(k.inner, k.range, quotedAs(k.node, target));
-  if (!keyEdit) return [];
+  if (!keyEdit || breaksLines(ctx.text, f, keyEdit)) return [];
   const problems = problemsUnderKey(pc, f, target, pc.src ? pc.src.value : ctx.text);
   if (problems.length === 0) return [{ title: `Rename to ${target}`, edits: [keyEdit], preferred: true }];
   const p = problems[0]!;
@@ -115,6 +115,18 @@ function meshRenameFix(ctx: RuleContext, pc: ParsedProxyConfig, f: ProxyConfigFi
   const valueEdit = edit(v.inner, v.range, newValue);
   if (!valueEdit || (valueEdit.start < keyEdit.end && keyEdit.start < valueEdit.end)) return [];
   return [{ title: `Rename to ${target} and change the value to ${newValue}`, edits: [keyEdit, valueEdit], preferred: true }];
+}
+
+/**
+ * Whether renaming this key would remove a line break: a key whose text holds a lone CR (or a
+ * NEL, LS or PS) that the YAML library reads as part of the key, where go-yaml (Istio) and a line
+ * reader see a line break before it. Dropping it moves the key onto the line before, at that
+ * line's indentation, which is another place in the document (found by the fuzzer:
+ * `    \rproxyMetadata:` renamed into a key indented 4 in a document indented by 3). No rename then.
+ */
+function breaksLines(text: string, f: ProxyConfigField, e: TextEdit): boolean {
+  const br = /[\r\n\u0085\u2028\u2029]/;
+  return br.test(f.key) || br.test(text.slice(e.start, e.end));
 }
 
 /**
@@ -197,7 +209,7 @@ function renameFix(ctx: RuleContext, pa: PodAnalysis, pc: ParsedProxyConfig, f: 
   if (!src || !isScalar(kn)) return [];
   const newKey = kn.type === 'QUOTE_DOUBLE' ? `"${target}"` : kn.type === 'QUOTE_SINGLE' ? `'${target}'` : target;
   const keyEdit = innerReplace(ctx.text, pc, f.keyNode.inner.start, f.keyNode.inner.end, newKey);
-  if (!keyEdit) return [];
+  if (!keyEdit || breaksLines(ctx.text, f, keyEdit)) return [];
   // Read the renamed config as Istio would, to see whether the value suits the field.
   const renamed = src.value.slice(0, f.keyNode.inner.start) + newKey + src.value.slice(f.keyNode.inner.end);
   const fake: ScalarSource = { value: renamed, style: src.style, offsets: new Array<number>(renamed.length + 1).fill(0), exact: false, outer: src.outer, eol: src.eol };
