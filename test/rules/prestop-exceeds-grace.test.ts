@@ -93,3 +93,16 @@ describe(ID, () => {
     assert.match(out, /\n      terminationGracePeriodSeconds: 31\n/);
   });
 });
+
+describe(`${ID}: a hook past 2^53 seconds (fuzz, seed 4242, cases 403, 14275)`, () => {
+  test('no fix: the raised grace period could not be written exactly', () => {
+    const text = deployment(execSleep('["sleep", "9223372036854775808"]'), '      terminationGracePeriodSeconds: 30\n');
+    const fs = check(text, {}, ID);
+    assert.equal(fs.length, 1);
+    assert.deepEqual(fs[0]!.fixes, []);
+  });
+  test('a large hook that can be written still gets its fix', () => {
+    const out = applyFix(deployment(execSleep('["sleep", "4000000000"]'), '      terminationGracePeriodSeconds: 30\n'), ID);
+    assert.match(out, /terminationGracePeriodSeconds: 4000000005\n/);
+  });
+});

@@ -16,6 +16,9 @@ import { innerEdit } from '../yaml/scalar-source';
 export function graceEdit(text: string, pa: PodAnalysis, seconds: number): TextEdit | undefined {
   // Knative sets the grace period from the revision's timeoutSeconds and rejects the field.
   if (pa.pod.knative) return undefined;
+  // Past 2^53 a number is no longer written exactly (9223372036854775808 prints as ...776000),
+  // and Kubernetes takes an int64: no edit (found by the fuzzer, seed 4242).
+  if (!Number.isSafeInteger(Math.ceil(seconds))) return undefined;
   const n = String(Math.ceil(seconds));
   const node = pa.grace.node;
   if (node?.range) return { start: node.range[0], end: node.range[1], newText: n };
