@@ -93,11 +93,33 @@ interface Span {
 
 /** The documents of a text as spans, with their YAML error counts. */
 export function documentSpans(text: string): Span[] {
+  // As kubectl reads a stream: split at the document marker lines, each piece parsed on its own
+  // (an unclosed quote in one document does not swallow the next, found by the fuzzer, seed
+  // 4242). With a directive (`%YAML`), which applies across documents, the stream is parsed whole.
+  if (/^%/m.test(text)) return spansOf(text, 0, text.length);
+  const cuts = [0];
+  for (const m of text.matchAll(/^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm)) {
+    if (m[0] === '---') cuts.push(m.index!);
+    else {
+      const nl = text.indexOf('\n', m.index!);
+      cuts.push(nl < 0 ? text.length : nl + 1);
+    }
+  }
+  cuts.push(text.length);
+  const out: Span[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) if (cuts[i + 1]! > cuts[i]!) out.push(...spansOf(text, cuts[i]!, cuts[i + 1]!));
+  return out;
+}
+
+/** The documents of `text[from, to)`, as spans of the whole text. */
+function spansOf(text: string, from: number, to: number): Span[] {
+  const piece = text.slice(from, to);
   // Duplicate keys count as errors, checked in linear time (the yaml package's own check is quadratic).
   // Composed as the engine composes (yaml/depth.ts): a too-deep document must not abort this process either.
-  const list = composeWithinLimit(new Parser().parse(text), new Composer({ prettyErrors: false, uniqueKeys: false }));
+  const list = composeWithinLimit(new Parser().parse(piece), new Composer({ prettyErrors: false, uniqueKeys: false }));
   for (const d of list) addDuplicateKeyErrors(d);
-  return list.map((d, i) => ({ start: i === 0 ? 0 : (d.range?.[0] ?? 0), end: i + 1 < list.length ? (list[i + 1]!.range?.[0] ?? text.length) : text.length, errors: d.errors.length }));
+  if (list.length === 0) return [];
+  return list.map((d, i) => ({ start: from + (i === 0 ? 0 : (d.range?.[0] ?? 0)), end: from + (i + 1 < list.length ? (list[i + 1]!.range?.[0] ?? piece.length) : piece.length), errors: d.errors.length }));
 }
 
 /** Whether a document's text (after a `---` line, comments and blank lines) is JSON. */
