@@ -134,3 +134,32 @@ describe(`${ID}: fuzz regressions`, () => {
     assert.match(out, /proxy.istio.io\/config: "~"\n/);
   });
 });
+
+describe('annotation-not-string: nativeSidecar written as a YAML 1.1 false (fuzz, seed 4242, case 17519)', () => {
+  const text = dedent(`
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: p
+      labels:
+        sidecar.istio.io/inject: "true"
+      annotations:
+        sidecar.istio.io/nativeSidecar: n
+        proxy.istio.io/config: |
+          terminationDrainDuration: 45s
+    spec:
+      terminationGracePeriodSeconds: 30
+      containers:
+        - name: app
+          image: app
+  `);
+  test('the pod becomes classic: the fix raises the grace period for its drain in the same edit', () => {
+    const out = applyFix(text, 'annotation-not-string', 'Write it as the string "false" and raise terminationGracePeriodSeconds to 50', { nativeSidecars: 'on' });
+    assert.match(out, /sidecar\.istio\.io\/nativeSidecar: "false"\n/);
+    assert.match(out, /terminationGracePeriodSeconds: 50\n/);
+  });
+  test('no raise when the drain fits', () => {
+    const out = applyFix(text.replace('45s', '20s'), 'annotation-not-string', 'Write it as the string "false"', { nativeSidecars: 'on' });
+    assert.match(out, /terminationGracePeriodSeconds: 30\n/);
+  });
+});

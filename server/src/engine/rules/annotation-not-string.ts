@@ -6,7 +6,9 @@ import { isScalar, type YAMLMap } from 'yaml';
 import { resolvePlainV2 } from '../yaml/goyaml';
 import { keyOf } from '../yaml/nodes';
 import type { Rule, RuleContext } from './rule';
-import type { Fix } from '../types';
+import type { Fix, TextEdit } from '../types';
+import type { PodAnalysis } from '../model/effective';
+import { graceEdit } from './fixes';
 import { PROXY_CONFIG_ANNOTATION } from '../model/proxy-config';
 
 /** Annotations Istio reads: `sidecar.istio.io/…`, `proxy.istio.io/…`, `istio.io/…`. */
@@ -21,7 +23,7 @@ export const annotationNotString: Rule = {
     why: `Annotation values must be strings. kubectl reads manifests with go-yaml v2 rules (YAML 1.1), so an unquoted \`true\`, \`yes\`, \`on\`, \`off\`, \`y\`, \`n\`, a number such as \`30\` or \`0777\`, or an empty value becomes a bool, number or null, and the API server (or kubectl's validation) rejects the whole object. This bites Istio users who write \`sidecar.istio.io/inject: true\` or \`sidecar.istio.io/nativeSidecar: yes\`.
 
 The rule looks only at real object metadata (an object's \`metadata.annotations\` and a pod template's), not at maps in CRD schemas or Helm values that happen to be called \`annotations\`.`,
-    fix: 'Quote the value: `"30"`. For a YAML 1.1 boolean write what kubectl read, as a string: `yes` → `"true"`, `off` → `"false"`. A second quick fix quotes the spelling as written (`"yes"`), but not on Istio\'s own annotations: Istio reads only `"true"` and `"false"` there, and `sidecar.istio.io/inject: "no"` is an invalid value that Istio ignores (with a warning), so the pod is injected wherever injection is on. A `proxy.istio.io/config` of `true` or a number has no quick fix: quoted, it is still no ProxyConfig; write its fields out (`\'{"terminationDrainDuration": "20s"}\'`).',
+    fix: 'Quote the value: `"30"`. For a YAML 1.1 boolean write what kubectl read, as a string: `yes` → `"true"`, `off` → `"false"`. A second quick fix quotes the spelling as written (`"yes"`), but not on Istio\'s own annotations: Istio reads only `"true"` and `"false"` there, and `sidecar.istio.io/inject: "no"` is an invalid value that Istio ignores (with a warning), so the pod is injected wherever injection is on. When `sidecar.istio.io/nativeSidecar: "false"` turns a native pod classic, the fix also raises the grace period so that the drain fits. A `proxy.istio.io/config` of `true` or a number has no quick fix: quoted, it is still no ProxyConfig; write its fields out (`\'{"terminationDrainDuration": "20s"}\'`).',
     versions: 'All Kubernetes versions.',
     sources: ['istio-facts.md §1.5 ("Values must be strings")', 'go-yaml v2 resolve.go (YAML 1.1 booleans)'],
     example: `metadata:
@@ -73,7 +75,16 @@ The rule looks only at real object metadata (an object's \`metadata.annotations\
           ctx.report({ range, message: `${prefix} It must hold ProxyConfig fields as YAML or JSON text, such as '{"terminationDrainDuration": "20s"}'.`, fixes: [] });
           continue;
         }
-        const fixes = [{ title: `Write it as the string "${canonical}"`, edits: [{ start: v.range[0], end: v.range[1], newText: JSON.stringify(canonical) }], preferred: true }];
+        const write: TextEdit = { start: v.range[0], end: v.range[1], newText: JSON.stringify(canonical) };
+        let fixes: Fix[] = [{ title: `Write it as the string "${canonical}"`, edits: [write], preferred: true }];
+        // `nativeSidecar: "false"` makes a pod that was native a classic one: its drain then has to
+        // fit the grace period, raised in the same edit (found by the fuzzer, seed 4242).
+        if (key === NATIVE_SIDECAR && canonical === 'false') {
+          const pa = ctx.pods.find((p) => p.pod.annotations === map);
+          const raise = pa ? classicGraceRaise(ctx, pa) : undefined;
+          if (raise === null) fixes = [];
+          else if (raise) fixes = [{ title: `Write it as the string "false" and raise terminationGracePeriodSeconds to ${raise.seconds}`, edits: [write, raise.edit], preferred: true }];
+        }
         // Istio reads its own annotations' booleans as "true" and "false" only: sidecar.istio.io/inject:
         // "no" or "FALSE" is an invalid value that Istio ignores, so the opt-out becomes injection
         // (found by the fuzzer). Quoting the spelling is offered for other annotations only.
@@ -92,4 +103,22 @@ function emptyValueFix(text: string, colon: number): Fix[] {
   // it would change what the aliases of the anchor read. No fix (found by the fuzzer).
   if (text[j] === '&' || text[j] === '!') return [];
   return [{ title: 'Set it to ""', edits: [{ start: colon + 1, end: j, newText: text[j] === '#' ? ' "" ' : ' ""' }], preferred: true }];
+}
+
+const NATIVE_SIDECAR = 'sidecar.istio.io/nativeSidecar';
+
+/**
+ * The grace period a native pod needs once it is classic (its proxy's preStop and drain must
+ * fit): undefined when none is needed, null when one is needed and cannot be written.
+ */
+function classicGraceRaise(ctx: RuleContext, pa: PodAnalysis): { seconds: number; edit: TextEdit } | null | undefined {
+  if (!pa.injection.injected || !pa.native.value || pa.exitOnZero.value) return undefined;
+  const G = pa.grace.value;
+  const D = pa.drain.value;
+  if (G === undefined || G <= 0 || D === undefined) return undefined;
+  const P = pa.proxyPreStop.seconds;
+  if (P + D <= G) return undefined;
+  const seconds = Math.ceil(P + D) + ctx.margin;
+  const edit = graceEdit(ctx.text, pa, seconds);
+  return edit ? { seconds, edit } : null;
 }
