@@ -26,8 +26,12 @@ import { parsedDocumentOf, parseFile, PARSE_OPTIONS, type ParsedDocument, type P
 
 /** What to do with one document. */
 export type Decision =
-  /** It cannot produce or influence a finding: not parsed. */
-  | { kind: 'skip' }
+  /**
+   * It cannot produce or influence a finding: not parsed. `depth`, when set: the outline read no
+   * line indented deeper than this, so an edit inside such a line, past its first two characters
+   * and on one line, leaves the decision as it is (`editOpenFile` relies on it).
+   */
+  | { kind: 'skip'; depth?: number }
   /** Parse it as written. `contributes`: it may add to the run's context (a Namespace, a mesh source, a ProxyConfig). */
   | { kind: 'parse'; contributes: boolean }
   /** Parse it with these entries blanked out: `[start, end)` offsets from the document slice's start, so the decision holds wherever the slice moves. */
@@ -60,10 +64,14 @@ const MERGE_KEY = /(?:^|[\s{,])<<[ \t]*:/;
 /** Blanking out is only worth it (and only done) for entries at least this long. */
 const ELIDE_MIN = 4096;
 
-/** Decide whether (and how) the document in `[start, end)` of `text` must be parsed. */
-export function classifyDocument(text: string, start: number, end: number): Decision {
+/**
+ * Decide whether (and how) the document in `[start, end)` of `text` must be parsed.
+ * `atFileStart`: the slice starts the file (a byte order mark there is not content); a caller
+ * that passes a slice's own text (at 0) says whether it is the file's first.
+ */
+export function classifyDocument(text: string, start: number, end: number, atFileStart = start === 0): Decision {
   let from = start;
-  if (from === 0 && text.charCodeAt(0) === 0xfeff) from = 1;
+  if (atFileStart && text.charCodeAt(start) === 0xfeff) from = start + 1;
   if (isMarker(text, from, '---')) {
     const le = lineEnd(text, from, end);
     const j = skipBlanks(text, from + 3, le);
@@ -75,11 +83,16 @@ export function classifyDocument(text: string, start: number, end: number): Deci
   // A slice ends after its `...` line, if it has one.
   const lastLine = text.lastIndexOf('\n', end - 2) + 1;
   if (lastLine >= from && isMarker(text, Math.max(lastLine, start), '...')) to = Math.max(lastLine, from);
+  deepest = 0;
   const root = entriesOf(text, from, to, 0);
   if (!root) return fallback(text, start, end);
   if (root.length === 0) return { kind: 'skip' };
   const verdict = objectMatters(text, root, from, to, true);
-  if (verdict === 'skip') return { kind: 'skip' };
+  if (verdict === 'skip') {
+    // Namespaces, ConfigMaps and Lists are decided on more than the outline (a word search, their items).
+    const kind = valueOf(byKey(root, 'kind')) ?? '';
+    return kind === 'Namespace' || kind === 'ConfigMap' || kind === 'List' || kind.endsWith('List') ? { kind: 'skip' } : { kind: 'skip', depth: deepest };
+  }
   const contributes = mayContribute(root);
   if (verdict === 'parse') return { kind: 'parse', contributes };
   const ranges: [number, number][] = [];
@@ -222,6 +235,9 @@ interface Entry {
   bodyIsSeq: boolean;
 }
 
+/** The deepest indentation of the keys the outline of the current `classifyDocument` read. */
+let deepest = 0;
+
 const KEY = /(?:([A-Za-z0-9_][A-Za-z0-9_./-]*)|"([^"\\\n\r]*)"|'([^'\n\r]*)')[ \t]*:(?=[ \t\r\n]|$)/y;
 
 /**
@@ -276,6 +292,7 @@ function entriesOf(text: string, from: number, to: number, indent?: number, firs
     if (n < 0) {
       if (indent !== undefined && col !== indent) return undefined;
       n = col;
+      if (n > deepest) deepest = n;
     } else if (col < n) return undefined;
     if (isSeqIndicator(text, j, le)) {
       // A sequence at the key's own indentation (`key:` then `- item`) is the key's value.

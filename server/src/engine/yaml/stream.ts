@@ -59,10 +59,10 @@ function nextMarker(text: string, from: number, needle: '\n---' | '\n...'): numb
   return -1;
 }
 
-/** Whether a slice holds a document: YAML makes one of a `---` line or any content, none of comments alone. */
-export function holdsDocument(text: string, s: DocumentSlice): boolean {
+/** Whether a slice holds a document: YAML makes one of a `---` line or any content, none of comments alone. `atFileStart` as for `classifyDocument`. */
+export function holdsDocument(text: string, s: DocumentSlice, atFileStart = s.start === 0): boolean {
   let i = s.start;
-  if (i === 0 && text.charCodeAt(0) === 0xfeff) i = 1;
+  if (atFileStart && text.charCodeAt(i) === 0xfeff) i++;
   if (isMarker(text, i, '---')) return true;
   while (i < s.end) {
     const le = lineEnd(text, i, s.end);
