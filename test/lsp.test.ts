@@ -234,6 +234,58 @@ describe('language server, pull diagnostics', () => {
   });
 });
 
+describe('language server, incremental edits of a large document', () => {
+  let c: Client;
+  before(async () => {
+    c = await startClient({ pull: true });
+  });
+  after(async () => c.close());
+
+  test('after random edits (the server keeps the text in chunks and applies edits, not texts), diagnostics and hovers are those of a fresh open', async () => {
+    // ~200 KB: a CRD-like document between workloads, a Namespace that enables injection at the end.
+    const pod = (name: string, drain: string, grace: number): string =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: "terminationDrainDuration: ${drain}"\n    spec:\n      terminationGracePeriodSeconds: ${grace}\n      containers:\n      - name: app # café ☕\n`;
+    const props = Array.from({ length: 3000 }, (_, i) => `              f${i}:\n                description: "field ${i}"\n`).join('');
+    const crd = `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.com\nspec:\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        properties:\n${props}`;
+    const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio-injection: enabled\n';
+    let doc = TextDocument.create('file:///tmp/drainguard-lsp-test/large.yaml', 'yaml', 1, [pod('a', '45s', 30), crd, pod('b', '50s', 40), crd, pod('c', '10s', 30), ns].join('---\n'));
+    assert.ok(doc.getText().length > 150_000);
+    await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: doc.uri, languageId: 'yaml', version: 1, text: doc.getText() } });
+    let seed = 11;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const inserts = ['x', ' ', '\n', 'é', '"', '---\n', '90s', 'terminationGracePeriodSeconds: 5\n'];
+    let fresh = 0;
+    for (let v = 2; v <= 41; v++) {
+      const changes = [];
+      for (let k = 0; k < 1 + rnd(2); k++) {
+        const text = doc.getText();
+        // Mostly near a drain value (where findings change), sometimes anywhere.
+        const near = text.indexOf('terminationDrainDuration', rnd(text.length));
+        const at = rnd(3) > 0 && near >= 0 ? near + 26 + rnd(6) : rnd(text.length);
+        const end = rnd(4) === 0 ? Math.min(text.length, at + rnd(8)) : at;
+        const change = { range: { start: doc.positionAt(at), end: doc.positionAt(end) }, text: inserts[rnd(inserts.length)]! };
+        changes.push(change);
+        doc = TextDocument.create(doc.uri, 'yaml', v, TextDocument.applyEdits(doc, [{ range: change.range, newText: change.text }]));
+      }
+      await c.conn.sendNotification('textDocument/didChange', { textDocument: { uri: doc.uri, version: v }, contentChanges: changes });
+      if (v % 5 !== 0) continue;
+      const items = await pullDiagnostics(c, doc.uri);
+      const uri = `file:///tmp/drainguard-lsp-test/fresh-${v}.yaml`;
+      await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: doc.getText() } });
+      const expected = await pullDiagnostics(c, uri);
+      const strip = (ds: Diagnostic[]): string => JSON.stringify(ds.map((d) => ({ ...d, relatedInformation: d.relatedInformation?.map((r) => ({ ...r, location: { ...r.location, uri: 'u' } })) })));
+      assert.equal(strip(items), strip(expected), `version ${v}: diagnostics`);
+      fresh += expected.length;
+      for (const d of items.slice(0, 3)) {
+        const hover = (u: string): Promise<Hover | null> => c.conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: d.range.start }) as Promise<Hover | null>;
+        assert.deepEqual(await hover(doc.uri), await hover(uri), `version ${v}: hover at ${JSON.stringify(d.range.start)}`);
+      }
+      await c.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    }
+    assert.ok(fresh > 0, 'the edits left findings to compare');
+  });
+});
+
 describe('language server, push diagnostics (clients without pull: Neovim 0.7, eglot)', () => {
   let c: Client;
   before(async () => {

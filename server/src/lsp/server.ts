@@ -26,7 +26,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeSource, type FileResult } from '../engine/analyze';
-import { analyzeOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../engine/incremental';
+import { analyzeOpenFile, editOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../engine/incremental';
 import type { AnalysisContext } from '../engine/model/effective';
 import type { Settings } from '../engine/settings';
 import type { Finding } from '../engine/types';
@@ -38,6 +38,7 @@ import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
 import { startWarmUp } from './warm-up';
+import { CHUNKED_TEXT_DOCUMENTS, ChunkedTextDocument } from './text-document';
 import { canonicalUri, WorkspaceIndex } from './workspace-index';
 import { skipReason } from '../engine/limits';
 
@@ -45,6 +46,8 @@ export const SERVER_VERSION = '0.1.0';
 
 interface Analysis {
   version: number;
+  /** The content it was made from (`contentOf`): a client may send one version number twice. */
+  content: unknown;
   /** The workspace index generation the analysis saw. */
   generation: number;
   result: FileResult;
@@ -57,10 +60,11 @@ interface Analysis {
 
 /** Start a server on a connection (stdio in production, streams in tests). */
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
+  // Documents keep their text in chunks, and their edits for the engine: no whole-text string per keystroke (text-document.ts).
+  const documents = new TextDocuments(CHUNKED_TEXT_DOCUMENTS);
   const analyses = new Map<string, Promise<Analysis>>();
-  /** The engine's state per open document: updated on every change, analysed on demand. */
-  const openFiles = new Map<string, OpenFile>();
+  /** The engine's state per open document, with the content it was made from: updated on every change, analysed on demand. */
+  const openFiles = new Map<string, { file: OpenFile; content: unknown; skipped: boolean }>();
   /** When a document was last updated or analysed (the warm-up waits for a quiet server). */
   let lastActivity = Date.now();
   let pull = false;
@@ -79,13 +83,40 @@ export function startServer(connection: Connection): void {
     folders: () => folders,
   });
 
-  /** The engine's state for a document's current text (parses what changed since the last call). */
-  function openFileOf(doc: TextDocument): OpenFile {
+  /**
+   * The engine's state for a document's current text (parses what changed since the last call):
+   * from the document's edits when the engine can apply them (`editOpenFile`), else from its text.
+   * `skipped`: the text is over a limit and analysed as empty (engine/limits.ts): its parse could
+   * take minutes and gigabytes.
+   */
+  function openFileOf(doc: TextDocument): { file: OpenFile; skipped: boolean } {
     lastActivity = Date.now();
-    // A document over the size limit is analysed as empty (engine/limits.ts): its parse could take minutes and gigabytes.
-    const file = updateOpenFile(openFiles.get(doc.uri), doc.uri, skipReason(doc.getText()) ? '' : doc.getText());
-    if (documents.get(doc.uri)) openFiles.set(doc.uri, file);
-    return file;
+    const content = contentOf(doc);
+    const entry = openFiles.get(doc.uri);
+    if (entry && entry.content === content) return entry;
+    let file: OpenFile | undefined;
+    let prev = entry?.file;
+    const edits = doc instanceof ChunkedTextDocument && typeof entry?.content === 'number' ? doc.takeEdits(entry.content) : undefined;
+    if (entry && edits && !entry.skipped) {
+      file = entry.file;
+      for (const e of edits) {
+        const next: OpenFile | undefined = editOpenFile(file, e);
+        if (!next) {
+          prev = file;
+          file = undefined;
+          break;
+        }
+        file = next;
+      }
+    }
+    let skipped = false;
+    if (!file) {
+      skipped = skipReason(doc.getText()) !== undefined;
+      file = updateOpenFile(prev, doc.uri, skipped ? '' : doc.getText());
+    }
+    const next = { file, content, skipped };
+    if (documents.get(doc.uri)) openFiles.set(doc.uri, next);
+    return next;
   }
 
   /** The analysis of a document's current version, computed once and shared. */
@@ -96,22 +127,23 @@ export function startServer(connection: Connection): void {
     const make = async (): Promise<Analysis> => {
       const s = await settings.get(doc.uri);
       const generation = index.generation;
-      const file = openFileOf(doc);
+      const content = contentOf(doc);
+      const { file, skipped } = openFileOf(doc);
       const base = index.contextFor(doc.uri);
       let result = analyzeOpenFile(file, s.settings, base, RULES);
       lastActivity = Date.now();
-      if (file.text !== doc.getText()) {
+      if (skipped) {
         const note = skipReason(doc.getText()) ?? 'skipped';
         log(`drainguard: ${doc.uri}: ${note}`);
         result = { ...result, text: doc.getText(), notes: [{ message: note }] };
       }
       for (const n of result.notes) if (n.message.startsWith('internal error')) log(`drainguard: ${doc.uri}: ${n.message}`);
-      return { version: doc.version, generation, result, ignored: s.ignored, file, settings: s.settings, base };
+      return { version: doc.version, content, generation, result, ignored: s.ignored, file, settings: s.settings, base };
     };
     if (cached) {
       return cached.then((a) => {
-        // The text too: a client that reuses a version number must not get another text's findings (and fixes).
-        if (a.version === doc.version && a.result.text === doc.getText() && a.generation === index.generation && analyses.get(key) === cached) return a;
+        // The content too: a client that reuses a version number must not get another text's findings (and fixes).
+        if (a.version === doc.version && a.content === contentOf(doc) && a.generation === index.generation && analyses.get(key) === cached) return a;
         const next = make();
         analyses.set(key, next);
         return next;
@@ -266,11 +298,11 @@ export function startServer(connection: Connection): void {
 
   documents.onDidOpen((e) => {
     index.markOpen(e.document.uri, true);
-    if (index.setOwn(e.document.uri, openFileOf(e.document).own)) refreshDiagnostics(e.document.uri);
+    if (index.setOwn(e.document.uri, openFileOf(e.document).file.own)) refreshDiagnostics(e.document.uri);
     schedulePush(e.document);
   });
   documents.onDidChangeContent((e) => {
-    if (index.setOwn(e.document.uri, openFileOf(e.document).own)) refreshDiagnostics(e.document.uri);
+    if (index.setOwn(e.document.uri, openFileOf(e.document).file.own)) refreshDiagnostics(e.document.uri);
     schedulePush(e.document);
   });
   documents.onDidClose((e) => {
@@ -356,6 +388,11 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** What a document's current content is known by: its generation (a chunked document), else its text. */
+function contentOf(doc: TextDocument): unknown {
+  return doc instanceof ChunkedTextDocument ? doc.generation : doc.getText();
 }
 
 /** What the client sees of a diagnostic, as a string: equal keys, interchangeable diagnostics. */
