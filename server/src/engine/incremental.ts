@@ -680,6 +680,7 @@ function assemble(file: OpenFile, settings: Settings): FileResult {
     if (rec.decision.kind !== 'skip' && out && (out.findings.length > 0 || out.suppressions.length > 0 || out.notes.length > 0)) {
       const move = mover(rec, out);
       if (!rec.rendered || !sameRender(rec.rendered.key, rec, out)) {
+        const before = rec.rendered;
         const key = renderKey(rec, out);
         const render = (s: string): string => (s.includes(MARK) ? s.replace(MARKED, (_m, o: string) => String(lineOf(rec, out, Number(o)) + 1)) : s);
         rec.rendered = {
@@ -687,6 +688,8 @@ function assemble(file: OpenFile, settings: Settings): FileResult {
           findings: out.findings.map((f) => moveFinding(f, uri, move, render)),
           suppressions: out.suppressions.map((s) => ({ range: { start: move(s.range.start), end: move(s.range.end) }, ids: s.ids })),
         };
+        // Moved by whole lines' worth of offsets only: each finding shows as before (`shownAs`).
+        if (before && sameLines(before.key, key)) rec.rendered.findings.forEach((f, i) => SHOWN.set(f, shownAs(before.findings[i]!)));
       }
       for (const f of rec.rendered.findings) {
         if (f.range.start < last) sorted = false;
@@ -743,6 +746,24 @@ function renderKey(rec: SliceRecord, out: SliceOutput): number[] {
   const key = [rec.start, rec.line];
   if (out.usesRefs) for (const r of out.refs) key.push(r.record.start, r.record.line);
   return key;
+}
+
+/** Whether two render keys put every slice on the same lines (their offsets may differ). */
+function sameLines(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 1; i < a.length; i += 2) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const SHOWN = new WeakMap<Finding, Finding>();
+
+/**
+ * The first of the findings that `f` shows exactly as (or `f`): a finding of a slice that only
+ * moved by offsets, its lines unchanged, has the same lines, columns and messages as the one it
+ * was moved from, so what a client was sent for that one (an LSP diagnostic) can be reused.
+ */
+export function shownAs(f: Finding): Finding {
+  return SHOWN.get(f) ?? f;
 }
 
 /** Whether `key` (a `renderKey`) is the record's key now, without making a new one. */

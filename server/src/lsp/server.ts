@@ -26,7 +26,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeSource, type FileResult } from '../engine/analyze';
-import { analyzeOpenFile, editOpenFile, openFileResultAt, updateOpenFile, type OpenFile } from '../engine/incremental';
+import { analyzeOpenFile, editOpenFile, openFileResultAt, shownAs, updateOpenFile, type OpenFile } from '../engine/incremental';
 import type { AnalysisContext } from '../engine/model/effective';
 import type { Settings } from '../engine/settings';
 import type { Finding } from '../engine/types';
@@ -38,6 +38,7 @@ import { LineIndex } from '../engine/text';
 import { FIX_ALL_KIND, toDiagnostic, toQuickFix, toWorkspaceEdit } from './convert';
 import { SettingsCache } from './settings';
 import { startWarmUp } from './warm-up';
+import { stdioConnection } from './stdio';
 import { CHUNKED_TEXT_DOCUMENTS, ChunkedTextDocument } from './text-document';
 import { canonicalUri, WorkspaceIndex } from './workspace-index';
 import { skipReason } from '../engine/limits';
@@ -171,8 +172,9 @@ export function startServer(connection: Connection): void {
   /**
    * Diagnostics, reused while they stay the same. The incremental analysis hands back the same
    * finding object while its offsets stay the same; an edit moves the offsets of everything after
-   * it, but seldom its lines and columns, so a finding that comes back moved is converted and then
-   * looked up by what the client sees (its range, message and the rest). When every diagnostic is
+   * it, but seldom its lines and columns: a finding moved without changing lines is known to show
+   * as the one it was moved from (`shownAs`), and any other is converted and then looked up by
+   * what the client sees (its range, message and the rest). When every diagnostic is
    * the same as last time, a pull report says "unchanged" instead of sending them again.
    */
   const converted = new WeakMap<Finding, { d: Diagnostic; key: string }>();
@@ -185,12 +187,14 @@ export function startServer(connection: Connection): void {
     const items: Diagnostic[] = [];
     if (!a.ignored)
       for (const f of a.result.findings) {
-        let c = converted.get(f);
+        // A finding that only moved by offsets shows as the one it was moved from (engine: shownAs).
+        const root = shownAs(f);
+        let c = converted.get(root);
         if (!c) {
           const fresh = toDiagnostic(doc, f);
           const key = diagnosticKey(fresh);
           c = { d: before?.byKey.get(key) ?? fresh, key };
-          converted.set(f, c);
+          converted.set(root, c);
         }
         byKey.set(c.key, c.d);
         items.push(c.d);
@@ -409,5 +413,6 @@ if (require.main === module) {
   process.on('unhandledRejection', (e) => {
     process.stderr.write(`drainguard-lsp: unhandled rejection: ${String(e)}\n`);
   });
-  startServer(createConnection(ProposedFeatures.all));
+  // stdio (every client we know of) gets a writer that reuses its output Buffer (stdio.ts); other transports the library's own.
+  startServer(process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all));
 }
