@@ -92,7 +92,7 @@ function targets(): Target[] {
  * compared is the work, not how far V8 has got in compiling it; the first run of each process
  * (nothing compiled yet) is reported beside it.
  */
-const WARM_UP_RUNS = 20;
+const WARM_UP_RUNS = 5;
 const WARM_UP_MS = 1500;
 type PvaRow = { parse: number; analysis: number; ratio: number; floor: number; firstParse: number; firstAnalysis: number };
 function parseVsAnalysis(list: Target[]): Map<string, PvaRow> {
