@@ -450,7 +450,6 @@ function lineAt(src: string | PendingText, o: number): { start: number; text: st
   return { start, text };
 }
 
-
 /** Whether a new record, parsed where `analyzeRecord` would parse it, contributes to the context. */
 function contributes(uri: string, st: FileState, rec: SliceRecord): boolean {
   const at = virtualStart(st, rec);
@@ -682,14 +681,16 @@ function assemble(file: OpenFile, settings: Settings): FileResult {
       if (!rec.rendered || !sameRender(rec.rendered.key, rec, out)) {
         const before = rec.rendered;
         const key = renderKey(rec, out);
+        // Moved without changing lines: the same messages (their line numbers) as before.
+        const kept = before !== undefined && sameLines(before.key, key);
         const render = (s: string): string => (s.includes(MARK) ? s.replace(MARKED, (_m, o: string) => String(lineOf(rec, out, Number(o)) + 1)) : s);
         rec.rendered = {
           key,
-          findings: out.findings.map((f) => moveFinding(f, uri, move, render)),
+          findings: out.findings.map((f, i) => moveFinding(f, uri, move, render, kept ? before.findings[i] : undefined)),
           suppressions: out.suppressions.map((s) => ({ range: { start: move(s.range.start), end: move(s.range.end) }, ids: s.ids })),
         };
         // Moved by whole lines' worth of offsets only: each finding shows as before (`shownAs`).
-        if (before && sameLines(before.key, key)) rec.rendered.findings.forEach((f, i) => SHOWN.set(f, shownAs(before.findings[i]!)));
+        if (kept) rec.rendered.findings.forEach((f, i) => SHOWN.set(f, shownAs(before.findings[i]!)));
       }
       for (const f of rec.rendered.findings) {
         if (f.range.start < last) sorted = false;
@@ -796,15 +797,16 @@ function countLines(text: string, from: number, to: number): number {
   return n;
 }
 
-function moveFinding(f: Finding, uri: string, move: (o: number) => number, render: (s: string) => string): Finding {
+/** `f` moved and its messages rendered; `like`: its rendering before a move that kept every line, whose messages it reuses. */
+function moveFinding(f: Finding, uri: string, move: (o: number) => number, render: (s: string) => string, like?: Finding): Finding {
   const local = (u: string | undefined): boolean => u === undefined || u === uri;
   const out: Finding = {
     ruleId: f.ruleId,
     severity: f.severity,
     range: { start: move(f.range.start), end: move(f.range.end) },
-    message: render(f.message),
-    related: f.related.map((r) => (local(r.uri) ? { ...r, range: { start: move(r.range.start), end: move(r.range.end) }, message: render(r.message) } : r)),
-    fixes: f.fixes.map((x) => ({ ...x, title: render(x.title), edits: x.edits.map((e) => (local(e.uri) ? { ...e, start: move(e.start), end: move(e.end) } : e)) })),
+    message: like ? like.message : render(f.message),
+    related: f.related.map((r, i) => (local(r.uri) ? { ...r, range: { start: move(r.range.start), end: move(r.range.end) }, message: like ? like.related[i]!.message : render(r.message) } : r)),
+    fixes: f.fixes.map((x, i) => ({ ...x, title: like ? like.fixes[i]!.title : render(x.title), edits: x.edits.map((e) => (local(e.uri) ? { ...e, start: move(e.start), end: move(e.end) } : e)) })),
   };
   if (f.tags) out.tags = f.tags;
   return out;
