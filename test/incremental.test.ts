@@ -217,6 +217,23 @@ test('edits deep inside a large skipped document leave its text to be made, and 
   assertFresh(same, s, base, 'a replacement above a contributor');
 });
 
+test('an edit after tabs that follow the indentation is not deep: the outline reads a line from its first character past blanks', () => {
+  // The body of `spec` is one line whose content starts after two tabs; replacing it with a pod template makes the document matter.
+  const text = 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n   \t\t# placeholder\n';
+  const pod = '{template: {metadata: {annotations: {proxy.istio.io/config: "terminationDrainDuration: 45s"}, labels: {sidecar.istio.io/inject: "true"}}, spec: {containers: [{name: app}]}}}';
+  const s = settings();
+  const base = emptyContext();
+  const file = updateOpenFile(undefined, 'file:///w.yaml', text);
+  assert.deepEqual(analyzeOpenFile(file, s, base).findings, []);
+  const at = text.indexOf('# placeholder');
+  const edited = editOpenFile(file, { start: at, end: at + '# placeholder'.length, text: pod }) ?? assert.fail('not handled');
+  assert.deepEqual(
+    analyzeOpenFile(edited, s, base).findings.map((f) => f.ruleId),
+    ['drain-exceeds-grace'],
+  );
+  assertFresh(edited, s, base, 'after the edit');
+});
+
 test('a new line above a document renumbers the lines in its messages without analysing it again', () => {
   const doc = (name: string): string =>
     `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: "terminationDrainDuration: 45s"\n      labels:\n        sidecar.istio.io/inject: "true"\n    spec:\n      containers:\n      - name: app\n`;

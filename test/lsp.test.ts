@@ -284,6 +284,19 @@ describe('language server, incremental edits of a large document', () => {
     }
     assert.ok(fresh > 0, 'the edits left findings to compare');
   });
+
+  test('a lone carriage return typed in one document moves the diagnostics of the next one a line down', async () => {
+    const uri = 'file:///tmp/drainguard-lsp-test/lone-cr.yaml';
+    const one = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: "a b"\n';
+    const two = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\nspec:\n  template:\n    metadata:\n      annotations:\n        proxy.istio.io/config: "terminationDrainDuration: 45s"\n      labels:\n        sidecar.istio.io/inject: "true"\n    spec:\n      containers:\n      - name: app\n';
+    await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: `${one}---\n${two}` } });
+    const [before] = await pullDiagnostics(c, uri);
+    // Between "a" and " b" on line 5: a lone \r, a line break to LSP clients (and to YAML).
+    await c.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 5, character: 7 }, end: { line: 5, character: 7 } }, text: '\r' }] });
+    const [after] = await pullDiagnostics(c, uri);
+    assert.equal(after!.range.start.line, before!.range.start.line + 1);
+    assert.equal(after!.message, (before!.message as string).replace(/line (\d+)/g, (_m: string, n: string) => `line ${Number(n) + 1}`));
+  });
 });
 
 describe('language server, push diagnostics (clients without pull: Neovim 0.7, eglot)', () => {

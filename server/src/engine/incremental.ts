@@ -400,7 +400,9 @@ function deepEdit(st: FileState, edit: TextEdit, delta: number): SliceRecord[] |
   if (line.start === 0 || edit.end - r.start > line.start + line.text.length || line.text.slice(0, edit.end - r.start - line.start).includes('\r')) return undefined;
   let indent = 0;
   while (line.text.charCodeAt(indent) === 32) indent++;
-  if (indent <= depth || indent >= line.text.length || at < line.start + indent + 2) return undefined;
+  // The outline finds a line's content past tabs, carriage returns and byte-order marks too (skipBlanks): the content must start right after the spaces.
+  const first = line.text.charCodeAt(indent);
+  if (indent <= depth || indent >= line.text.length || first === 9 || first === 13 || first === 0xfeff || at < line.start + indent + 2) return undefined;
   // A contributor after it would move: contributors are parsed where they are (editOpenFile).
   if (delta !== 0) for (let i = k + 1; i < records.length; i++) if (records[i]!.parse?.contributions) return undefined;
   const rel: TextEdit = { start: at, end: edit.end - r.start, text: edit.text };
@@ -589,7 +591,8 @@ function analyzeRecord(file: OpenFile, rec: SliceRecord, ctx: AnalysisContext, k
   // Same-file sources become markers, resolved on whatever text the findings are shown with.
   const where = (s: ValueSource): string => (s.kind === 'file' && s.uri === uri ? `line ${MARK}${s.range.start}${MARK_END}` : describeSource(s, uri, NO_LINES));
   const lineOf = (o: number): number =>
-    own(o) ? rec.line + countLines(rec.text, 0, o - parse.at) + 1 : (lines ??= new LineIndex(file.text)).positionAt(o + rec.start - parse.at).line + 1;
+    // Outside the slice: a contributor's offset, which is where it is now (contributors are parsed where they are).
+    own(o) ? rec.line + countLines(rec.text, 0, o - parse.at) + 1 : (lines ??= new LineIndex(file.text)).positionAt(o).line + 1;
   const findings: Finding[] = [];
   const suppressions: Suppression[] = [];
   const notes: NoteTemplate[] = [];
@@ -790,10 +793,12 @@ function lineOf(rec: SliceRecord, out: SliceOutput, o: number): number {
   return base.line + countLines(base.text, 0, o - at);
 }
 
-/** Line breaks in `[from, to)`. */
+/** Line breaks in `[from, to)`: `\n`, `\r\n` and a lone `\r`. */
 function countLines(text: string, from: number, to: number): number {
   let n = 0;
   for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  // A lone carriage return ends a line too, as LineIndex and LSP clients count lines ("\r\n" is one break, counted at its "\n").
+  for (let i = text.indexOf('\r', from); i >= 0 && i < to; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) n++;
   return n;
 }
 

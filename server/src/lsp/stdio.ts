@@ -73,10 +73,10 @@ export function stdioConnection(): Connection {
   process.stdin.on('end', gone);
   process.stdin.on('close', gone);
   // Anything printed with console.* would corrupt the protocol on stdout: it goes to the client's log.
-  console.log = (...args: unknown[]): void => connection.console.log(format(...args));
-  console.info = (...args: unknown[]): void => connection.console.info(format(...args));
-  console.debug = (...args: unknown[]): void => connection.console.log(format(...args));
-  console.warn = (...args: unknown[]): void => connection.console.warn(format(...args));
-  console.error = (...args: unknown[]): void => connection.console.error(format(...args));
+  const to = (log: (m: string) => void) => (...args: unknown[]): void => log(format(...args));
+  console.log = console.debug = console.dir = console.table = to((m) => connection.console.log(m));
+  console.info = to((m) => connection.console.info(m));
+  console.warn = to((m) => connection.console.warn(m));
+  console.error = console.trace = to((m) => connection.console.error(m));
   return connection;
 }

@@ -19,6 +19,9 @@ const CHUNK = 16 * 1024;
 /** The edits kept for `takeEdits` stop being kept past this many characters of inserted text: making the text is cheaper then. */
 const MAX_PENDING = 1 << 20;
 
+/** The last content generation given out (`ChunkedTextDocument.generation`). */
+let generations = 0;
+
 const CR = 13;
 const LF = 10;
 
@@ -30,10 +33,14 @@ export class ChunkedTextDocument implements TextDocument {
   private flat: string | undefined;
   private lineOffsets: number[] | undefined;
   private currentVersion: number;
-  /** Bumped by every update: what a version of the content is known by (a client may send the same version number twice). */
-  private gen = 0;
+  /**
+   * What this version of the content is known by (a client may send the same version number
+   * twice): new for every update, and unique across documents, so that a document closed and
+   * opened again never matches what was kept for the one before.
+   */
+  private gen = ++generations;
   /** The edits from content `from` to the current one; `from` -1 after a change that replaced the whole text. */
-  private pending: { from: number; edits: TextEdit[]; size: number } = { from: 0, edits: [], size: 0 };
+  private pending: { from: number; edits: TextEdit[]; size: number } = { from: this.gen, edits: [], size: 0 };
 
   constructor(
     readonly uri: string,
@@ -83,7 +90,7 @@ export class ChunkedTextDocument implements TextDocument {
   }
 
   update(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
-    this.gen++;
+    this.gen = ++generations;
     for (const change of changes) {
       if (isIncremental(change)) {
         const range = wellFormed(change.range);
