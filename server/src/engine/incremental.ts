@@ -795,10 +795,13 @@ function lineOf(rec: SliceRecord, out: SliceOutput, o: number): number {
 
 /** Line breaks in `[from, to)`: `\n`, `\r\n` and a lone `\r`. */
 function countLines(text: string, from: number, to: number): number {
+  // Searched in a slice of the range (no copy): a search for a character the text lacks must not run to the end of a 2 MB text.
+  const start = Math.max(0, from);
+  const t = start === 0 && to >= text.length ? text : text.slice(start, Math.max(start, to));
   let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) n++;
   // A lone carriage return ends a line too, as LineIndex and LSP clients count lines ("\r\n" is one break, counted at its "\n").
-  for (let i = text.indexOf('\r', from); i >= 0 && i < to; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) n++;
+  for (let i = t.indexOf('\r'); i >= 0; i = t.indexOf('\r', i + 1)) if (text.charCodeAt(start + i + 1) !== 10) n++;
   return n;
 }
 
