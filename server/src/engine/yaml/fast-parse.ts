@@ -1,0 +1,658 @@
+/**
+ * A fast path for the documents Kubernetes manifests are made of: block mappings and
+ * sequences of one-line plain and quoted scalars, literal and folded block scalars, empty
+ * flow collections, and comments. It builds the same `yaml` nodes (classes, values, ranges,
+ * styles, block scalars' source tokens) that the package's lexer, parser and composer build,
+ * in one pass over the lines, without their tokens: about a quarter of the cost.
+ *
+ * Anything else gives up (`undefined`) and the caller parses the document with `yaml`: anchors,
+ * aliases, tags, directives, flow collections with content, multi-line plain or quoted
+ * scalars, explicit keys, empty values, tabs and carriage returns, `...` lines, duplicate and
+ * merge keys, deep nesting, and anything the package would report as an error. Giving up is
+ * always correct; building something else than the package is not, so `test/fast-parse.test.ts`
+ * compares both, node by node, on every document of the corpus and on generated variations.
+ */
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+
+/** Thrown (not an Error: nothing to capture) when the document leaves the fast path. */
+const GIVE_UP: unique symbol = Symbol('give up');
+
+/** Deeper than this the fast path gives up (the package's path enforces `MAX_NESTING`). */
+const MAX_DEPTH = 100;
+
+/** Options as `documents.ts`'s `PARSE_OPTIONS` reach the composer (`uniqueKeys` checked here). */
+const DOC_OPTIONS = { prettyErrors: false, keepSourceTokens: true, uniqueKeys: false } as const;
+
+interface ScalarTagLike {
+  default?: boolean | 'key';
+  test?: RegExp;
+  collection?: string;
+  format?: string;
+  tag: string;
+  resolve: (value: string, onError: (msg: string) => void, options: object) => unknown;
+}
+
+let tags: ScalarTagLike[] | undefined;
+
+/** The core schema's scalar tags that resolve plain scalars by a test, in the package's order. */
+function scalarTags(doc: Document): ScalarTagLike[] {
+  if (!tags) tags = (doc.schema.tags as unknown as ScalarTagLike[]).filter((t) => t.default === true && t.test !== undefined && !t.collection);
+  return tags;
+}
+
+/** A block scalar's source token, as much of it as `scalar-source.ts` reads (the package's CST shape). */
+interface BlockScalarToken {
+  type: 'block-scalar';
+  offset: number;
+  indent: number;
+  props: { type: string; offset: number; indent: number; source: string }[];
+  source: string;
+}
+
+/**
+ * The document of `source` (which stands at `offset` in its file), built without the `yaml`
+ * package's parser, or undefined when the text leaves the fast path. `source` holds at most one
+ * document (as `splitDocuments` cuts a file).
+ */
+export function fastParseDocument(source: string, offset: number): Document.Parsed | undefined {
+  // One search each for what the fast path never handles anywhere in a document.
+  if (source.length === 0 || source.includes('\t') || source.includes('\r') || source.charCodeAt(0) === 0xfeff) return undefined;
+  try {
+    return new FastParser(source, offset).document();
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+}
+
+function giveUp(): never {
+  throw GIVE_UP;
+}
+
+class FastParser {
+  private readonly s: string;
+  private readonly base: number;
+  private readonly doc: Document.Parsed;
+  private readonly tags: ScalarTagLike[];
+  /** Start of the line the parser stands at. */
+  private ls = 0;
+  /** That line's indentation, content start and end (its `\n`, or the text's end). */
+  private ind = 0;
+  private cs = 0;
+  private le = 0;
+  /** The indentation of the first comment line skipped since the last content (-1: none), and the deepest. */
+  private cmtIndent = -1;
+  private cmtMax = -1;
+  private depth = 0;
+
+  constructor(source: string, offset: number) {
+    this.s = source;
+    this.base = offset;
+    this.doc = new Document(undefined, DOC_OPTIONS) as Document.Parsed;
+    this.tags = scalarTags(this.doc);
+  }
+
+  document(): Document.Parsed {
+    const s = this.s;
+    this.at(0);
+    this.skipToContent(true);
+    let start = -1;
+    if (this.ls < s.length && this.ind === 0 && s.startsWith('---', this.ls) && this.isBlankOrComment(this.ls + 3, true)) {
+      start = this.ls;
+      this.doc.directives.docStart = true;
+      this.at(this.next());
+      this.skipToContent();
+    }
+    if (this.ls >= s.length) giveUp();
+    // Without a marker the document starts at the line of its content (its indentation included).
+    if (start < 0) start = this.ls;
+    const root = this.blockNode(false);
+    // Only comments and blank lines may follow the root (the caller's slice ends at the next `---`).
+    if (this.ls < s.length) giveUp();
+    const doc = this.doc;
+    doc.contents = root as never;
+    const r = root.range!;
+    doc.range = [this.base + start, r[2], this.base + s.length];
+    return doc;
+  }
+
+  // --- lines ---
+
+  /** Stand at the line starting at `i`. */
+  private at(i: number): void {
+    const s = this.s;
+    this.ls = i;
+    let j = i;
+    while (s.charCodeAt(j) === 32) j++;
+    this.ind = j - i;
+    this.cs = j;
+    const nl = s.indexOf('\n', j);
+    this.le = nl < 0 ? s.length : nl;
+  }
+
+  /** The start of the line after the current one. */
+  private next(): number {
+    return this.le < this.s.length ? this.le + 1 : this.s.length;
+  }
+
+  /** Whether `[i, le)` is blank or a comment; `needSpace`: a comment must follow a space (or start the range). */
+  private isBlankOrComment(i: number, needSpace: boolean): boolean {
+    const s = this.s;
+    let j = i;
+    while (s.charCodeAt(j) === 32) j++;
+    if (j >= this.le) return true;
+    return s.charCodeAt(j) === 35 && (!needSpace || j > i || j === this.ls);
+  }
+
+  /**
+   * Move to the next line with content, past blank and comment lines, noting the comments
+   * (`cmtIndent`). A document marker line gives up: the caller's text holds one document.
+   */
+  private skipToContent(markerAllowed = false): void {
+    const s = this.s;
+    this.cmtIndent = -1;
+    this.cmtMax = -1;
+    while (this.ls < s.length) {
+      const c = s.charCodeAt(this.cs);
+      if (this.cs >= this.le) {
+        // A blank line.
+      } else if (c === 35 /* # */) {
+        if (this.cmtIndent < 0) this.cmtIndent = this.ind;
+        if (this.ind > this.cmtMax) this.cmtMax = this.ind;
+      } else {
+        if (!markerAllowed && this.ind === 0 && (c === 45 || c === 46) && (s.startsWith('---', this.ls) || s.startsWith('...', this.ls))) {
+          const d = s.charCodeAt(this.ls + 3);
+          if (this.ls + 3 >= this.le || d === 32) giveUp();
+        }
+        if (c === 37 /* % */ && this.ind === 0) giveUp();
+        return;
+      }
+      this.at(this.next());
+    }
+  }
+
+  // --- nodes ---
+
+  /**
+   * A block node starting at the current line's content (the root, or the value of a key or
+   * `-` that ends its line): a sequence, a mapping, nothing else. `compact`: a sequence at its
+   * mapping's own indentation.
+   */
+  private blockNode(compact: boolean): YAMLMap | YAMLSeq {
+    if (++this.depth > MAX_DEPTH) giveUp();
+    const n = this.ind;
+    const node = this.isSeqItem(this.cs) ? this.seq(n, compact) : this.map(n, this.cs);
+    this.depth--;
+    return node;
+  }
+
+  private isSeqItem(i: number): boolean {
+    if (this.s.charCodeAt(i) !== 45 /* - */) return false;
+    const c = this.s.charCodeAt(i + 1);
+    return i + 1 >= this.le || c === 32;
+  }
+
+  /**
+   * A block mapping at indentation `n` whose first key starts at `first` on the current line
+   * (after a `- ` for a mapping in a sequence item). Returns at the first line after it.
+   */
+  private map(n: number, first: number): YAMLMap {
+    const map = new YAMLMap(this.doc.schema);
+    let k = first;
+    let end = 0;
+    for (;;) {
+      const key = this.key(k);
+      // A merge key: the package's path notes it (documents.ts).
+      if (key.type === 'PLAIN' && key.source === '<<') giveUp();
+      // After the key: `:`, spaces, then the value on this line or below.
+      let v = this.keyEnd + 1;
+      while (this.s.charCodeAt(v) === 32) v++;
+      let value: Node;
+      if (v >= this.le || (this.s.charCodeAt(v) === 35 && v > this.keyEnd + 1)) {
+        this.at(this.next());
+        this.skipToContent();
+        if (this.ls < this.s.length && this.ind > n) value = this.blockNode(false);
+        else if (this.ls < this.s.length && this.ind === n && this.isSeqItem(this.cs)) value = this.blockNode(true);
+        else giveUp(); // An empty value: its range takes comments in ways not worth copying.
+      } else {
+        if (v === this.keyEnd + 1) giveUp(); // `key:value` is a plain scalar, not a pair
+        value = this.inline(v, n);
+        this.skipToContent();
+        // A comment line indented deeper than the key joins the value's range: not copied.
+        if (this.cmtMax > n) giveUp();
+      }
+      map.items.push(new Pair(key, value));
+      end = value.range![2];
+      // The next line with content: another key, the end of the mapping, or not ours.
+      if (this.ls >= this.s.length || this.ind < n) break;
+      if (this.ind > n || this.isSeqItem(this.cs)) giveUp();
+      k = this.cs;
+    }
+    map.range = [this.base + first, end, this.trailingEnd(n, end)];
+    return map;
+  }
+
+  /**
+   * A block sequence at indentation `n` (the current line is its first item). Returns at the
+   * first line after it. `compact`: at its mapping's own indentation (`key:` then `- item`).
+   */
+  private seq(n: number, compact: boolean): YAMLSeq {
+    const seq = new YAMLSeq(this.doc.schema);
+    const start = this.base + this.cs;
+    let end = 0;
+    for (;;) {
+      let v = this.cs + 1;
+      while (this.s.charCodeAt(v) === 32) v++;
+      let item: Node;
+      if (v >= this.le || this.s.charCodeAt(v) === 35) {
+        this.at(this.next());
+        this.skipToContent();
+        if (this.ls < this.s.length && this.ind > n) item = this.blockNode(false);
+        else giveUp(); // An empty item.
+      } else if (this.isSeqItem(v)) {
+        giveUp(); // `- - x`
+      } else if (this.isKeyLine(v)) {
+        if (++this.depth > MAX_DEPTH) giveUp();
+        item = this.map(v - this.ls, v);
+        this.depth--;
+      } else {
+        item = this.inline(v, n);
+        this.skipToContent();
+        if (this.cmtMax > n) giveUp();
+      }
+      seq.items.push(item);
+      end = item.range![2];
+      if (this.ls >= this.s.length || this.ind < n) break;
+      if (this.ind > n) giveUp();
+      if (!this.isSeqItem(this.cs)) {
+        if (compact) break;
+        giveUp();
+      }
+    }
+    seq.range = [start, end, this.trailingEnd(n, end)];
+    return seq;
+  }
+
+  /**
+   * Where a block collection at indentation `n` ends: at the next content (after the comment
+   * lines that follow its last item, blank lines and the next line's indentation) when the first of them is indented at least as deep as the collection (the
+   * package's parser keeps them in it; when a shallower one comes first, it gives up), else
+   * where its last item ends. At indentation 0 (the
+   * root, a sequence at the root mapping's indentation) none are kept: they go to the document
+   * or the next key. Comments taken are not offered to the enclosing collections.
+   */
+  private trailingEnd(n: number, end: number): number {
+    if (n === 0 || this.cmtMax < n) return end;
+    // A shallower comment, then one deep enough: the package's parser decides by rules not copied.
+    if (this.cmtIndent < n) giveUp();
+    this.cmtIndent = -1;
+    this.cmtMax = -1;
+    // Up to the next content, past blank lines and that line's indentation.
+    return this.base + (this.ls < this.s.length ? this.cs : this.s.length);
+  }
+
+  /** Whether a mapping key (plain or quoted, then `:` and a space or the line's end) starts at `i`. */
+  private isKeyLine(i: number): boolean {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const close = c === 39 ? this.singleEnd(i) : this.doubleEnd(i);
+      if (close < 0) return false;
+      let j = close;
+      while (s.charCodeAt(j) === 32) j++;
+      return s.charCodeAt(j) === 58 && (j + 1 >= this.le || s.charCodeAt(j + 1) === 32);
+    }
+    return this.plainKeyColon(i) >= 0;
+  }
+
+  /** Set by `key`: the offset of the key's `:` in the text. */
+  private keyEnd = 0;
+
+  /** The mapping key at `i` on the current line, up to its `:` (`keyEnd`). */
+  private key(i: number): Scalar {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    let node: Scalar;
+    if (c === 34 || c === 39) {
+      node = this.quoted(i, c === 39);
+      let j = node.range![1] - this.base;
+      while (s.charCodeAt(j) === 32) j++;
+      if (s.charCodeAt(j) !== 58 || !(j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) giveUp();
+      node.range = [node.range![0], node.range![1], node.range![1]];
+      this.keyEnd = j;
+      return node;
+    }
+    const colon = this.plainKeyColon(i);
+    if (colon < 0) giveUp();
+    let e = colon;
+    while (s.charCodeAt(e - 1) === 32) e--;
+    if (e - i > 1000) giveUp(); // the package's 1024-character limit on implicit keys
+    node = this.plain(s.slice(i, e));
+    node.range = [this.base + i, this.base + e, this.base + e];
+    this.keyEnd = colon;
+    return node;
+  }
+
+  /**
+   * The `:` that ends a plain key starting at `i` (followed by a space or the line's end), or -1
+   * when the line has none, or the key is not a plain scalar the fast path takes.
+   */
+  private plainKeyColon(i: number): number {
+    const s = this.s;
+    if (!this.plainStart(i)) return -1;
+    for (let j = i + 1; j < this.le; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 58 && (j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) return j;
+      if (c === 35 && s.charCodeAt(j - 1) === 32) return -1;
+    }
+    return -1;
+  }
+
+  /** Whether a plain scalar the fast path takes can start at `i`: not an indicator (YAML 1.2, block context). */
+  private plainStart(i: number): boolean {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    switch (c) {
+      case 45: // -
+      case 63: // ?
+      case 58: {
+        // :
+        const d = s.charCodeAt(i + 1);
+        return i + 1 < this.le && d !== 32;
+      }
+      case 44: // ,
+      case 91: // [
+      case 93: // ]
+      case 123: // {
+      case 125: // }
+      case 35: // #
+      case 38: // &
+      case 42: // *
+      case 33: // !
+      case 124: // |
+      case 62: // >
+      case 39: // '
+      case 34: // "
+      case 37: // %
+      case 64: // @
+      case 96: // `
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * A value that starts at `i` on the current line, after `key: ` or `- ` (`n`: the collection's
+   * indentation): a scalar, a block scalar or an empty flow collection. Leaves the parser on the
+   * line after it.
+   */
+  private inline(i: number, n: number): Node {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    if (c === 124 || c === 62) return this.blockScalar(i, n, c === 62);
+    let node: Node;
+    let e: number;
+    if (c === 34 || c === 39) {
+      node = this.quoted(i, c === 39);
+      e = node.range![1] - this.base;
+    } else if (c === 91 || c === 123) {
+      node = this.flow(i);
+      e = node.range![1] - this.base;
+    } else {
+      if (!this.plainStart(i)) giveUp();
+      e = i;
+      for (let j = i; j < this.le; j++) {
+        const d = s.charCodeAt(j);
+        if (d === 32) {
+          if (s.charCodeAt(j + 1) === 35) break;
+          continue;
+        }
+        // `a: b: c` is an error, `a: b:` a plain scalar the package reads differently in flow; both leave.
+        if (d === 58 && (j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) giveUp();
+        e = j + 1;
+      }
+      node = this.plain(s.slice(i, e));
+    }
+    // After the value: spaces, then a comment (after at least one space) or the line's end.
+    let j = e;
+    while (s.charCodeAt(j) === 32) j++;
+    if (j < this.le && !(s.charCodeAt(j) === 35 && j > e)) giveUp();
+    const after = this.next();
+    node.range = [this.base + i, this.base + e, this.base + after];
+    // A more indented line right after a plain value would continue it (or be an error): the caller gives up on it.
+    this.at(after);
+    return node;
+  }
+
+  /**
+   * A one-line flow sequence or mapping at `i` of plain and quoted scalars (`[a, "b"]`,
+   * `{cpu: 1, memory: 2Gi}`); its range ends at the closing bracket (the caller extends it).
+   */
+  private flow(i: number): YAMLSeq | YAMLMap {
+    const s = this.s;
+    const isSeq = s.charCodeAt(i) === 91;
+    const close = isSeq ? 93 : 125;
+    const coll = isSeq ? new YAMLSeq(this.doc.schema) : new YAMLMap(this.doc.schema);
+    coll.flow = true;
+    let j = this.spaces(i + 1);
+    while (s.charCodeAt(j) !== close) {
+      if (j >= this.le) giveUp();
+      if (isSeq) {
+        const item = this.flowScalar(j, false);
+        (coll as YAMLSeq).items.push(item);
+        j = item.range![2] - this.base;
+      } else {
+        const key = this.flowScalar(j, true);
+        j = key.range![1] - this.base;
+        // `key: value`, the colon right after the key and a space after it: nothing else is copied.
+        if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 1) !== 32) giveUp();
+        key.range = [key.range![0], key.range![1], key.range![1]];
+        const value = this.flowScalar(this.spaces(j + 1), false);
+        (coll as YAMLMap).items.push(new Pair(key, value));
+        j = value.range![2] - this.base;
+      }
+      const d = s.charCodeAt(j);
+      if (d === 44 /* , */) j = this.spaces(j + 1);
+      else if (d !== close) giveUp();
+    }
+    coll.range = [this.base + i, this.base + j + 1, this.base + j + 1];
+    return coll;
+  }
+
+  /** The first offset at or after `i` that is not a space. */
+  private spaces(i: number): number {
+    while (this.s.charCodeAt(i) === 32) i++;
+    return i;
+  }
+
+  /**
+   * A plain or quoted scalar inside a one-line flow collection, at `i`; its range ends after
+   * the spaces that follow it (a key's: at the key, for the `:` right after it).
+   */
+  private flowScalar(i: number, key: boolean): Scalar {
+    const s = this.s;
+    const c = s.charCodeAt(i);
+    let node: Scalar;
+    let e: number;
+    if (c === 34 || c === 39) {
+      node = this.quoted(i, c === 39);
+      e = node.range![1] - this.base;
+    } else {
+      // `-x` starts a plain scalar in a flow collection too; `-` before a flow indicator, `?` and `:` are left to the package.
+      if (!this.plainStart(i) || c === 63 || c === 58 || (c === 45 && isFlowIndicator(s.charCodeAt(i + 1)))) giveUp();
+      e = i;
+      let j = i;
+      for (; j < this.le; j++) {
+        const d = s.charCodeAt(j);
+        if (d === 44 || d === 93 || d === 125 || d === 58) break;
+        if (d === 91 || d === 123 || (d === 35 && s.charCodeAt(j - 1) === 32)) giveUp();
+        if (d !== 32) e = j + 1;
+      }
+      // A colon ends a key (the caller checks it); in a value or an item it would make a pair.
+      if (j >= this.le || (s.charCodeAt(j) === 58) !== key) giveUp();
+      if (key && e !== j) giveUp();
+      node = this.plain(s.slice(i, e));
+    }
+    const after = this.spaces(e);
+    node.range = [this.base + i, this.base + e, this.base + after];
+    return node;
+  }
+
+  /** A plain scalar's node: its value resolved by the core schema, as the composer does. */
+  private plain(src: string): Scalar {
+    const c = src.charCodeAt(0);
+    // Only these can start a null, a boolean or a number of the core schema.
+    const maybeTagged = c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57);
+    let node: Scalar;
+    if (maybeTagged) {
+      const tag = this.tags.find((t) => t.test!.test(src));
+      if (tag) {
+        const res = tag.resolve(src, giveUp, this.doc.options);
+        node = res instanceof Scalar ? res : new Scalar(res);
+        if (tag.format) node.format = tag.format;
+      } else node = new Scalar(src);
+    } else node = new Scalar(src);
+    node.source = src;
+    node.type = 'PLAIN';
+    return node;
+  }
+
+  /** The offset after the closing quote of a one-line single-quoted scalar at `i`, or -1. */
+  private singleEnd(i: number): number {
+    const s = this.s;
+    for (let j = s.indexOf("'", i + 1); j >= 0 && j < this.le; j = s.indexOf("'", j + 2)) {
+      if (s.charCodeAt(j + 1) !== 39) return j + 1;
+    }
+    return -1;
+  }
+
+  /** The offset after the closing quote of a one-line double-quoted scalar at `i`, or -1. */
+  private doubleEnd(i: number): number {
+    const s = this.s;
+    for (let j = i + 1; j < this.le; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 92) j++;
+      else if (c === 34) return j + 1;
+    }
+    return -1;
+  }
+
+  /** A one-line quoted scalar at `i`; its range ends at the closing quote (the caller extends it). */
+  private quoted(i: number, single: boolean): Scalar {
+    const s = this.s;
+    const close = single ? this.singleEnd(i) : this.doubleEnd(i);
+    if (close < 0) giveUp();
+    const raw = s.slice(i + 1, close - 1);
+    let value: string;
+    if (single) value = raw.includes("''") ? raw.replace(/''/g, "'") : raw;
+    else value = raw.includes('\\') ? unescapeDouble(raw) : raw;
+    const node = new Scalar(value);
+    node.source = value;
+    node.type = single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+    node.range = [this.base + i, this.base + close, this.base + close];
+    return node;
+  }
+
+  /**
+   * A literal or folded block scalar whose header is at `i` (`n`: the enclosing collection's
+   * indentation). Clip and strip chomping; no indentation indicator, no more-indented lines in
+   * a folded scalar, no trailing spaces beyond the content's indentation.
+   */
+  private blockScalar(i: number, n: number, folded: boolean): Scalar {
+    const s = this.s;
+    let h = i + 1;
+    let strip = false;
+    if (s.charCodeAt(h) === 45) {
+      strip = true;
+      h++;
+    }
+    const headerEnd = h;
+    let j = h;
+    while (s.charCodeAt(j) === 32) j++;
+    if (j < this.le && !(s.charCodeAt(j) === 35 && j > h)) giveUp();
+    const props: BlockScalarToken['props'] = [{ type: 'block-scalar-header', offset: this.base + i, indent: n, source: s.slice(i, headerEnd) }];
+    if (j < this.le) {
+      if (j > headerEnd) props.push({ type: 'space', offset: this.base + headerEnd, indent: n, source: s.slice(headerEnd, j) });
+      props.push({ type: 'comment', offset: this.base + j, indent: n, source: s.slice(j, this.le) });
+    } else if (this.le > headerEnd) giveUp(); // trailing spaces after the header: a token shape not copied
+    if (this.le >= s.length) giveUp();
+    props.push({ type: 'newline', offset: this.base + this.le, indent: n, source: '\n' });
+    const contentStart = this.le + 1;
+    // The content lines: the first non-blank one sets the indentation, which must be deeper than `n`.
+    let indent = -1;
+    let leadingBlank = 0;
+    let lastEnd = -1; // after the last content line's `\n`
+    let blanks = 0;
+    let value = '';
+    let p = contentStart;
+    while (p < s.length) {
+      this.at(p);
+      const blank = this.cs >= this.le;
+      if (blank) {
+        // A blank line: only spaces, no more than the content's indentation (more would be content).
+        if (indent >= 0 ? this.ind > indent : false) giveUp();
+        if (indent < 0) leadingBlank++;
+        else blanks++;
+        p = this.next();
+        continue;
+      }
+      if (indent < 0) {
+        if (this.ind <= n) break;
+        indent = this.ind;
+        // Leading blank lines longer than the indentation would be an error.
+        for (let q = contentStart; q < this.ls; q = s.indexOf('\n', q) + 1) if (s.indexOf('\n', q) - q > indent) giveUp();
+      } else if (this.ind < indent) break;
+      if (this.le >= s.length) giveUp(); // the last line without a line break
+      const line = s.slice(this.ls + indent, this.le);
+      if (folded && this.ind > indent) giveUp();
+      if (folded) {
+        if (value === '' && lastEnd < 0) value = '\n'.repeat(leadingBlank) + line;
+        else value += (blanks === 0 ? ' ' : '\n'.repeat(blanks)) + line;
+      } else {
+        if (value === '' && lastEnd < 0) value = '\n'.repeat(leadingBlank) + line;
+        else value += '\n'.repeat(blanks + 1) + line;
+      }
+      blanks = 0;
+      lastEnd = this.le + 1;
+      p = lastEnd;
+    }
+    if (lastEnd < 0) giveUp();
+    if (!strip) value += '\n';
+    const node = new Scalar(value);
+    node.source = value;
+    node.type = folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
+    node.range = [this.base + i, this.base + lastEnd, this.base + lastEnd];
+    const tok: BlockScalarToken = { type: 'block-scalar', offset: this.base + i, indent: n, props, source: s.slice(contentStart, lastEnd) };
+    node.srcToken = tok as never;
+    this.at(lastEnd);
+    return node;
+  }
+}
+
+function isFlowIndicator(c: number): boolean {
+  return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+}
+
+const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', f: '\f', e: '\x1b', ' ': ' ' };
+
+/** A one-line double-quoted scalar's escapes (the common ones; others give up). */
+function unescapeDouble(raw: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = raw.indexOf('\\'); i >= 0; i = raw.indexOf('\\', from)) {
+    out += raw.slice(from, i);
+    const c = raw[i + 1]!;
+    const e = ESCAPES[c];
+    if (e !== undefined) {
+      out += e;
+      from = i + 2;
+    } else if (c === 'u' && /^[0-9a-fA-F]{4}$/.test(raw.slice(i + 2, i + 6))) {
+      const code = parseInt(raw.slice(i + 2, i + 6), 16);
+      if (code >= 0xd800 && code <= 0xdfff) giveUp();
+      out += String.fromCharCode(code);
+      from = i + 6;
+    } else giveUp();
+  }
+  return out + raw.slice(from);
+}
