@@ -13,8 +13,9 @@ import { describe, test } from 'node:test';
 import { isCollection, isDocument, isPair, isScalar, type Document } from 'yaml';
 import { analyzeFiles } from '../../server/src/engine/analyze';
 import { PARSE_OPTIONS } from '../../server/src/engine/model/documents';
+import { classifyDocument } from '../../server/src/engine/model/prescan';
 import { fastParseDocument } from '../../server/src/engine/yaml/fast-parse';
-import { FAST, parseDocumentsAt, splitDocuments } from '../../server/src/engine/yaml/stream';
+import { blankOut, FAST, parseDocumentsAt, splitDocuments } from '../../server/src/engine/yaml/stream';
 import { settings } from '../helpers';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -122,8 +123,38 @@ describe('fast parse', () => {
     assert.ok(taken > docs * 0.7, `fast path took ${taken} of ${docs} documents`);
   });
 
+  test('reads blanked-out entries (holes) as the package reads them written out as comments, on every elided corpus document', () => {
+    let elided = 0;
+    let taken = 0;
+    for (const f of FILES) {
+      const text = readFileSync(f, 'utf8');
+      for (const s of splitDocuments(text) ?? []) {
+        const d = classifyDocument(text, s.start, s.end);
+        if (d.kind !== 'elide') continue;
+        elided++;
+        const src = text.slice(s.start, s.end);
+        if (!fastParseDocument(src, s.start, d.ranges)) continue;
+        taken++;
+        const ours = parseDocumentsAt(src, s.start, PARSE_OPTIONS, d.ranges);
+        const theirs = reference(blankOut(src, d.ranges), s.start);
+        assert.equal(ours.length, theirs.length);
+        same(ours[0], theirs[0], `${f} @${s.start}`);
+      }
+    }
+    // 47 of 49 when written.
+    assert.ok(elided > 30 && taken > elided * 0.8, `fast path took ${taken} of ${elided} elided documents`);
+    // A hole whose lines would be content (inside a block scalar) or continue a plain scalar is not read as a comment.
+    const text = 'a: |\n  x\n  y: 1\nb: one\n  c: 2\nd: 1\n';
+    for (const line of ['  y: 1\n', '  c: 2\n']) {
+      const at = text.indexOf(line);
+      const holes = [[at, at + line.length] as const];
+      const ours = fastParseDocument(text, 0, holes);
+      if (ours) same(ours, reference(blankOut(text, holes), 0)[0], `hole ${JSON.stringify(line)}`);
+    }
+  });
+
   test('builds what the yaml package builds on seeded random variations of real documents', () => {
-    const INSERTS = [' ', '\n', '# c', ':', '- ', '"', "'", '{', '}', '[', ']', ',', '|', '>', '-', '  ', '\n  # x\n', 'x', '#', '\n\n', '...', '---', '&a ', '*a', '!t ', '? ', '|-', '>-', '|+', '>2', ' # c\n', ': ', '\\', '\\n', "''", '1', '0x1F', '1.50', '1e3', '.inf', 'true', 'True', '~', 'null', '\n- ', '\n  ', '\n    ', ' {}', ' []', '{a: 1}', '[a, "b"]', 'key: v\n', '\t', '\r', '+', '<<: ', '   \n', '"\\u00e9"', '"\\x41"', '\n#', '\n  - a\n'];
+    const INSERTS = [' ', '\n', '# c', ':', '- ', '"', "'", '{', '}', '[', ']', ',', '|', '>', '-', '  ', '\n  # x\n', 'x', '#', '\n\n', '...', '---', '&a ', '*a', '!t ', '? ', '|-', '>-', '|+', '>2', ' # c\n', ': ', '\\', '\\n', "''", '1', '0x1F', '1.50', '1e3', '.inf', 'true', 'True', '~', 'null', '\n- ', '\n  ', '\n    ', ' {}', ' []', '{a: 1}', '[a, "b"]', 'key: v\n', '\t', '\r', '+', '<<: ', '   \n', '"\\u00e9"', '"\\x41"', '\n#', '\n  - a\n', '\n      more', ':\n    ', 'v: \n    long\n', 'v:\n', ': \n'];
     const docs: string[] = [];
     for (const f of FILES.filter((_, i) => i % 7 === 0)) for (const d of readFileSync(f, 'utf8').split(/^---$/m)) if (d.trim() && d.length < 4000) docs.push(d);
     let seed = 20261128;
@@ -165,6 +196,9 @@ describe('fast parse', () => {
     'an indented root after comments': '# h\n\n  a: 1\n  b:\n  - c\n  # c\n  d: 1\n',
     'an indented root keeps a trailing comment': '  a:\n    b: 1\n  # c\n',
     'duplicate keys (the error is added as for the package)': 'a: 1\nb: 2\na: 3\n',
+    'multi-line plain scalars': 'a: one\n  two  \n\n  three   \nb: 1\nc:\n- one\n  two\n\n- x # c\n',
+    'scalars on the line below their key or dash (Helm)': 'x:\n  v: \n    kubernetes://a/b\n     more\n  w:\n    # c\n    "q"\n  l:\n  -\n    foo bar\n',
+    'empty values': 'a:\nb:   \n\nc: 1\n',
   };
   for (const [name, text] of Object.entries(TAKEN)) {
     test(`takes and matches: ${name}`, () => {
@@ -175,9 +209,11 @@ describe('fast parse', () => {
   const GIVES_UP: Record<string, string> = {
     anchors: 'a: &x 1\nb: *x\n',
     tags: 'a: !!str 1\n',
-    'multi-line plain scalars': 'a: one\n  two\n',
     'multi-line quoted scalars': 'a: "one\n  two"\n',
-    'empty values': 'a:\nb: 1\n',
+    'an empty value at the end': 'a: 1\nb:\n\n',
+    'an empty value before a comment': 'a:\n# c\nb: 1\n',
+    'an empty value with a comment': 'a: # c\nb: 1\n',
+    'a multi-line plain scalar with a comment between its lines': 'a: one\n  # c\n  two\n',
     'a comment deeper than its key after a value': 'a: 1\n    # c\nb: 2\n',
     'explicit keys': '? a\n: 1\n',
     'keep chomping': 'a: |+\n  x\n\nb: 1\n',

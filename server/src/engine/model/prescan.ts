@@ -461,23 +461,15 @@ function columnOf(text: string, lineStart: number, to: number): number {
   return j - lineStart;
 }
 
-/** Parse one slice as decided (not for 'skip'). */
+/**
+ * Parse one slice as decided (not for 'skip'). The blanked-out entries read as comments of the
+ * same length at their own indentation, so every later offset stays where it was; the fast
+ * path reads them so without making that text (`yaml/fast-parse.ts` holes).
+ */
 export function parseSlice(text: string, s: DocumentSlice, decision: Decision): Document.Parsed[] {
-  if (decision.kind !== 'elide') return parseDocumentsAt(text.slice(s.start, s.end), s.start, PARSE_OPTIONS);
-  const parts: string[] = [];
-  let at = s.start;
-  for (const [ra, rb] of decision.ranges) {
-    const a = s.start + ra;
-    const b = s.start + rb;
-    parts.push(text.slice(at, a));
-    // A comment of the same length, at the entry's own indentation, keeps every later offset where it was.
-    const indent = columnOf(text, a, b);
-    const nl = text.charCodeAt(b - 1) === 10;
-    parts.push(' '.repeat(indent) + '#' + ' '.repeat(Math.max(0, b - a - indent - (nl ? 2 : 1))) + (nl ? '\n' : ''));
-    at = b;
-  }
-  parts.push(text.slice(at, s.end));
-  return parseDocumentsAt(parts.join(''), s.start, PARSE_OPTIONS);
+  const source = text.slice(s.start, s.end);
+  if (decision.kind !== 'elide') return parseDocumentsAt(source, s.start, PARSE_OPTIONS);
+  return parseDocumentsAt(source, s.start, PARSE_OPTIONS, decision.ranges);
 }
 
 /**

@@ -49,20 +49,38 @@ interface BlockScalarToken {
   source: string;
 }
 
+/** Stretches of a text, `[start, end)`, each from a line start to after a line break (or the end). */
+export type Holes = readonly (readonly [number, number])[];
+
 /**
  * The document of `source` (which stands at `offset` in its file), built without the `yaml`
  * package's parser, or undefined when the text leaves the fast path. `source` holds at most one
- * document (as `splitDocuments` cuts a file).
+ * document (as `splitDocuments` cuts a file). `holes` (sorted, apart) read as blanked out: each
+ * as one comment line at its first line's indentation, as `blankOut` writes it.
  */
-export function fastParseDocument(source: string, offset: number): Document.Parsed | undefined {
+export function fastParseDocument(source: string, offset: number, holes: Holes = NO_HOLES): Document.Parsed | undefined {
   // One search each for what the fast path never handles anywhere in a document.
-  if (source.length === 0 || source.includes('\t') || source.includes('\r') || source.charCodeAt(0) === 0xfeff) return undefined;
+  if (source.length === 0 || source.charCodeAt(0) === 0xfeff || outsideHoles(source, '\t', holes) || outsideHoles(source, '\r', holes)) return undefined;
   try {
-    return new FastParser(source, offset).document();
+    return new FastParser(source, offset, holes).document();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;
   }
+}
+
+const NO_HOLES: Holes = [];
+
+/** Whether `ch` occurs in `source` outside the holes. */
+function outsideHoles(source: string, ch: string, holes: Holes): boolean {
+  let h = 0;
+  for (let i = source.indexOf(ch); i >= 0; ) {
+    while (h < holes.length && holes[h]![1] <= i) h++;
+    const hole = holes[h];
+    if (!hole || i < hole[0]) return true;
+    i = source.indexOf(ch, hole[1]);
+  }
+  return false;
 }
 
 function giveUp(): never {
@@ -74,6 +92,11 @@ class FastParser {
   private readonly base: number;
   private readonly doc: Document.Parsed;
   private readonly tags: ScalarTagLike[];
+  private readonly holes: Holes;
+  /** The first hole that does not end before the line the parser stands at. */
+  private hole = 0;
+  /** Whether the parser stands at a hole (a comment line, as blanked out). */
+  private inHole = false;
   /** Start of the line the parser stands at. */
   private ls = 0;
   /** That line's indentation, content start and end (its `\n`, or the text's end). */
@@ -85,9 +108,10 @@ class FastParser {
   private cmtMax = -1;
   private depth = 0;
 
-  constructor(source: string, offset: number) {
+  constructor(source: string, offset: number, holes: Holes) {
     this.s = source;
     this.base = offset;
+    this.holes = holes;
     this.doc = new Document(undefined, DOC_OPTIONS) as Document.Parsed;
     this.tags = scalarTags(this.doc);
   }
@@ -106,7 +130,7 @@ class FastParser {
     if (this.ls >= s.length) giveUp();
     // Without a marker the document starts at the line of its content (its indentation included).
     if (start < 0) start = this.ls;
-    const root = this.blockNode(false);
+    const root = this.blockNode(false, -1);
     // Only comments and blank lines may follow the root (the caller's slice ends at the next `---`).
     if (this.ls < s.length) giveUp();
     const doc = this.doc;
@@ -126,8 +150,23 @@ class FastParser {
     while (s.charCodeAt(j) === 32) j++;
     this.ind = j - i;
     this.cs = j;
+    if (this.isHole(i)) {
+      // One comment line up to the hole's last line break.
+      const end = this.holes[this.hole]![1];
+      this.inHole = true;
+      this.le = s.charCodeAt(end - 1) === 10 ? end - 1 : end;
+      return;
+    }
+    this.inHole = false;
     const nl = s.indexOf('\n', j);
     this.le = nl < 0 ? s.length : nl;
+  }
+
+  /** Whether a hole starts at the line start `i`. */
+  private isHole(i: number): boolean {
+    const holes = this.holes;
+    while (this.hole < holes.length && holes[this.hole]![1] <= i) this.hole++;
+    return this.hole < holes.length && holes[this.hole]![0] === i;
   }
 
   /** The start of the line after the current one. */
@@ -154,9 +193,9 @@ class FastParser {
     this.cmtMax = -1;
     while (this.ls < s.length) {
       const c = s.charCodeAt(this.cs);
-      if (this.cs >= this.le) {
+      if (this.cs >= this.le && !this.inHole) {
         // A blank line.
-      } else if (c === 35 /* # */) {
+      } else if (c === 35 /* # */ || this.inHole) {
         if (this.cmtIndent < 0) this.cmtIndent = this.ind;
         if (this.ind > this.cmtMax) this.cmtMax = this.ind;
       } else {
@@ -174,14 +213,24 @@ class FastParser {
   // --- nodes ---
 
   /**
-   * A block node starting at the current line's content (the root, or the value of a key or
-   * `-` that ends its line): a sequence, a mapping, nothing else. `compact`: a sequence at its
-   * mapping's own indentation.
+   * A node starting at the current line's content (the root, or the value of a key or `-`
+   * that ends its line): a sequence, a mapping, or (not the root) a scalar. `compact`: a
+   * sequence at its mapping's own indentation; `parent`: the enclosing collection's
+   * indentation (-1: none).
    */
-  private blockNode(compact: boolean): YAMLMap | YAMLSeq {
+  private blockNode(compact: boolean, parent: number): Node {
     if (++this.depth > MAX_DEPTH) giveUp();
     const n = this.ind;
-    const node = this.isSeqItem(this.cs) ? this.seq(n, compact) : this.map(n, this.cs);
+    let node: Node;
+    if (this.isSeqItem(this.cs)) node = this.seq(n, compact);
+    else if (this.isKeyLine(this.cs)) node = this.map(n, this.cs);
+    else {
+      // A scalar on the lines below its key or `-` (Helm writes long values so).
+      if (compact || parent < 0) giveUp();
+      node = this.inline(this.cs, parent);
+      this.skipToContent();
+      if (this.cmtMax > parent) giveUp();
+    }
     this.depth--;
     return node;
   }
@@ -209,11 +258,17 @@ class FastParser {
       while (this.s.charCodeAt(v) === 32) v++;
       let value: Node;
       if (v >= this.le || (this.s.charCodeAt(v) === 35 && v > this.keyEnd + 1)) {
+        const commented = v < this.le;
         this.at(this.next());
         this.skipToContent();
-        if (this.ls < this.s.length && this.ind > n) value = this.blockNode(false);
-        else if (this.ls < this.s.length && this.ind === n && this.isSeqItem(this.cs)) value = this.blockNode(true);
-        else giveUp(); // An empty value: its range takes comments in ways not worth copying.
+        if (this.ls < this.s.length && this.ind > n) value = this.blockNode(false, n);
+        else if (this.ls < this.s.length && this.ind === n && this.isSeqItem(this.cs)) value = this.blockNode(true, n);
+        else if (!commented && this.cmtIndent < 0 && this.ls < this.s.length) {
+          // An empty value (null), at the end of its line, with content after it. With comments
+          // around, or at the end of the document, its range takes what follows: not copied.
+          value = this.plain('');
+          value.range = [this.base + v, this.base + v, this.base + v];
+        } else giveUp();
       } else {
         if (v === this.keyEnd + 1) giveUp(); // `key:value` is a plain scalar, not a pair
         value = this.inline(v, n);
@@ -247,7 +302,7 @@ class FastParser {
       if (v >= this.le || this.s.charCodeAt(v) === 35) {
         this.at(this.next());
         this.skipToContent();
-        if (this.ls < this.s.length && this.ind > n) item = this.blockNode(false);
+        if (this.ls < this.s.length && this.ind > n) item = this.blockNode(false, n);
         else giveUp(); // An empty item.
       } else if (this.isSeqItem(v)) {
         giveUp(); // `- - x`
@@ -401,18 +456,34 @@ class FastParser {
       e = node.range![1] - this.base;
     } else {
       if (!this.plainStart(i)) giveUp();
-      e = i;
-      for (let j = i; j < this.le; j++) {
-        const d = s.charCodeAt(j);
-        if (d === 32) {
-          if (s.charCodeAt(j + 1) === 35) break;
-          continue;
+      e = this.plainLineEnd(i);
+      let value = s.slice(i, e);
+      // Lines indented deeper than the collection continue the scalar (folded: a space, or a
+      // line break per blank line), up to a comment or a shallower line.
+      if (!this.commentAfter(e)) {
+        let blanks = 0;
+        for (let p = this.next(); p < s.length; ) {
+          let j = p;
+          while (s.charCodeAt(j) === 32) j++;
+          const nl = s.indexOf('\n', j);
+          const le = nl < 0 ? s.length : nl;
+          if (j >= le) {
+            blanks++;
+            p = le + 1;
+            continue;
+          }
+          if (j - p <= n || s.charCodeAt(j) === 35 || this.isHole(p)) break;
+          this.at(p);
+          if (!this.plainStart(j) || isIndicator(s.charCodeAt(j))) giveUp();
+          const ce = this.plainLineEnd(j);
+          value += (blanks > 0 ? '\n'.repeat(blanks) : ' ') + s.slice(j, ce);
+          e = ce;
+          blanks = 0;
+          if (this.commentAfter(ce)) break;
+          p = this.next();
         }
-        // `a: b: c` is an error, `a: b:` a plain scalar the package reads differently in flow; both leave.
-        if (d === 58 && (j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) giveUp();
-        e = j + 1;
       }
-      node = this.plain(s.slice(i, e));
+      node = this.plain(value);
     }
     // After the value: spaces, then a comment (after at least one space) or the line's end.
     let j = e;
@@ -499,11 +570,35 @@ class FastParser {
     return node;
   }
 
+  /** Where a plain scalar's text on the current line ends (before spaces and a comment), from `i`. */
+  private plainLineEnd(i: number): number {
+    const s = this.s;
+    let e = i;
+    for (let j = i; j < this.le; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 32) {
+        if (s.charCodeAt(j + 1) === 35) break;
+        continue;
+      }
+      // `a: b: c` is an error, `a: b:` a plain scalar the package reads differently in flow; both leave.
+      if (d === 58 && (j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) giveUp();
+      e = j + 1;
+    }
+    return e;
+  }
+
+  /** Whether a comment follows `e` on the current line (after spaces). */
+  private commentAfter(e: number): boolean {
+    let j = e;
+    while (this.s.charCodeAt(j) === 32) j++;
+    return j < this.le && this.s.charCodeAt(j) === 35;
+  }
+
   /** A plain scalar's node: its value resolved by the core schema, as the composer does. */
   private plain(src: string): Scalar {
     const c = src.charCodeAt(0);
     // Only these can start a null, a boolean or a number of the core schema.
-    const maybeTagged = c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57);
+    const maybeTagged = src.length === 0 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57);
     let node: Scalar;
     if (maybeTagged) {
       const tag = this.tags.find((t) => t.test!.test(src));
@@ -588,6 +683,11 @@ class FastParser {
     let p = contentStart;
     while (p < s.length) {
       this.at(p);
+      if (this.inHole) {
+        // A comment line: it ends the scalar where it is shallower than the content.
+        if (this.ind <= n || (indent >= 0 && this.ind < indent)) break;
+        giveUp();
+      }
       const blank = this.cs >= this.le;
       if (blank) {
         // A blank line: only spaces, no more than the content's indentation (more would be content).
@@ -628,6 +728,11 @@ class FastParser {
     this.at(lastEnd);
     return node;
   }
+}
+
+/** An indicator character at the start of a line: left to the package even where the line continues a plain scalar. */
+function isIndicator(c: number): boolean {
+  return '-?:,[]{}#&*!|>\'"%@`'.includes(String.fromCharCode(c));
 }
 
 function isFlowIndicator(c: number): boolean {

@@ -11,7 +11,7 @@
 import { Composer, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import { addDuplicateKeyErrors, parseOptions, wantsUniqueKeys } from './unique-keys';
 import { composeWithinLimit } from './depth';
-import { fastParseDocument } from './fast-parse';
+import { fastParseDocument, type Holes } from './fast-parse';
 
 /** One document's stretch of the file: `[start, end)`, from its `---` line (or the file start) to the next. */
 export interface DocumentSlice {
@@ -78,14 +78,15 @@ export function holdsDocument(text: string, s: DocumentSlice, atFileStart = s.st
  * Parse the documents of `source`, which stands at `offset` in its file: node ranges, errors and
  * source tokens come out in the file's offsets, as in a parse of the whole file. Never throws.
  */
-export function parseDocumentsAt(source: string, offset: number, options: StreamParseOptions): Document.Parsed[] {
+export function parseDocumentsAt(source: string, offset: number, options: StreamParseOptions, holes?: Holes): Document.Parsed[] {
   if (FAST.enabled && takesFastPath(options)) {
-    const doc = fastParseDocument(source, offset);
+    const doc = fastParseDocument(source, offset, holes);
     if (doc) {
       addDuplicateKeyErrors(doc);
       return [doc];
     }
   }
+  if (holes && holes.length > 0) source = blankOut(source, holes);
   return withoutStackTraces(() => {
     const parser = new Parser();
     // The parser counts every token's offset from here (yaml's public `Parser.offset`).
@@ -96,6 +97,25 @@ export function parseDocumentsAt(source: string, offset: number, options: Stream
     if (wantsUniqueKeys(options)) for (const d of docs) addDuplicateKeyErrors(d);
     return docs;
   }, []);
+}
+
+/**
+ * `source` with each hole (`[start, end)`, from a line start to after a line break) replaced by a
+ * comment of the same length at the hole's own indentation: every later offset stays where it was.
+ */
+export function blankOut(source: string, holes: Holes): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const [a, b] of holes) {
+    parts.push(source.slice(at, a));
+    let indent = 0;
+    while (a + indent < b && source.charCodeAt(a + indent) === 32) indent++;
+    const nl = source.charCodeAt(b - 1) === 10;
+    parts.push(' '.repeat(indent) + '#' + ' '.repeat(Math.max(0, b - a - indent - (nl ? 2 : 1))) + (nl ? '\n' : ''));
+    at = b;
+  }
+  parts.push(source.slice(at));
+  return parts.join('');
 }
 
 /** The fast path's switch: tests turn it off to compare both paths. */
