@@ -10,12 +10,13 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { isCollection, isDocument, isPair, isScalar, type Document } from 'yaml';
+import { isCollection, isDocument, isMap, isNode, isPair, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import { analyzeFiles } from '../../server/src/engine/analyze';
 import { PARSE_OPTIONS } from '../../server/src/engine/model/documents';
 import { classifyDocument } from '../../server/src/engine/model/prescan';
-import { fastParseDocument } from '../../server/src/engine/yaml/fast-parse';
-import { blankOut, FAST, parseDocumentsAt, splitDocuments } from '../../server/src/engine/yaml/stream';
+import { FAST, fastParseDocument } from '../../server/src/engine/yaml/fast-parse';
+import { blankOut, parseDocumentsAt, splitDocuments } from '../../server/src/engine/yaml/stream';
+import { parseDocumentWithinLimit } from '../../server/src/engine/yaml/depth';
 import { settings } from '../helpers';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -74,6 +75,8 @@ function same(a: unknown, b: unknown, path: string): void {
     same(d.warnings.length, 0, `${path}.warnings`);
     same(JSON.stringify({ ...a.options, _directives: 0 }), JSON.stringify({ ...d.options, _directives: 0 }), `${path}.options`);
     same(a.contents, d.contents, `${path}.contents`);
+    // The package converts the nodes as its own (a collection's schema comes from its prototype here).
+    same(JSON.stringify(a.toJS({ maxAliasCount: -1 })), JSON.stringify(d.toJS({ maxAliasCount: -1 })), `${path}.toJS()`);
     return;
   }
   if (isPair(a)) {
@@ -95,13 +98,23 @@ function same(a: unknown, b: unknown, path: string): void {
   if (isCollection(a)) same(a.items, (b as typeof a).items, `${path}.items`);
 }
 
-/** Compares where the fast path takes `source`; returns whether it did. */
+/** The options the annotation's and the mesh config's inner YAML is parsed with (`parseDocumentWithinLimit`). */
+const INNER = { prettyErrors: false, uniqueKeys: false, keepSourceTokens: true } as const;
+
+/** Compares where the fast path takes `source` (as a file's document at `offset`, and as inner YAML); returns whether it did. */
 function agrees(source: string, offset: number, label: string): boolean {
   const ours = fast(source, offset);
   if (!ours) return false;
   const theirs = reference(source, offset);
   assert.equal(ours.length, theirs.length, `${label}: documents`);
   same(ours[0], theirs[0], `${label}: doc`);
+  const inner = parseDocumentWithinLimit(source, INNER);
+  FAST.enabled = false;
+  try {
+    same(inner, parseDocumentWithinLimit(source, INNER), `${label}: inner doc`);
+  } finally {
+    FAST.enabled = true;
+  }
   return true;
 }
 
@@ -180,6 +193,25 @@ describe('fast parse', () => {
       if (agrees(t, rnd(100), `case ${n}: ${JSON.stringify(t).slice(0, 400)}`)) taken++;
     }
     assert.ok(taken > cases * 0.2, `fast path took ${taken} of ${cases} variations`);
+  });
+
+  test("the package identifies, clones and converts the fast path's nodes as its own", () => {
+    const doc = fastParseDocument('a: x\nb:\n- 1\n- {c: "d"}\n', 0)!;
+    const map = doc.contents as unknown as YAMLMap;
+    assert.ok(isMap(map) && isNode(map) && map instanceof YAMLMap);
+    assert.equal(isSeq(doc.contents), false);
+    const pair = map.items[1]!;
+    assert.ok(isPair(pair) && pair instanceof Pair);
+    assert.equal(isNode(map.items[1]), false);
+    const seq = pair.value as YAMLSeq;
+    assert.ok(isSeq(seq) && seq instanceof YAMLSeq && !seq.flow);
+    const key = map.items[0]!.key as Scalar;
+    assert.ok(isScalar(key) && key instanceof Scalar && key.value === 'a');
+    const copy = seq.clone();
+    assert.ok(isSeq(copy) && copy.items.length === 2 && copy !== seq);
+    assert.deepEqual(doc.toJS(), { a: 'x', b: [1, { c: 'd' }] });
+    assert.equal(map.get('a'), 'x');
+    assert.ok(map.has('b'));
   });
 
   const TAKEN: Record<string, string> = {

@@ -9,6 +9,7 @@
  * error, and is noted as not analysed. Real manifests nest a few dozen levels at most.
  */
 import { Composer, parseDocument, Parser, YAMLParseError, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { fastOptions, fastParseDocument } from './fast-parse';
 
 export const MAX_NESTING = 256;
 
@@ -88,6 +89,11 @@ export function composeWithinLimit(tokens: Iterable<CST.Token>, composer: Compos
  * document is an error).
  */
 export function parseDocumentWithinLimit(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed {
+  // Plain documents with the fast path's own options (the annotation's and the mesh config's inner YAML) come out of it as the package makes them.
+  if (fastOptions(options) && options.uniqueKeys === false) {
+    const doc = fastParseDocument(text, 0);
+    if (doc) return doc;
+  }
   // As parseDocument: a second document is only an error, so composing stops there.
   const docs = composeWithinLimit(new Parser().parse(text), new Composer(options), true, text.length, 2);
   const doc = docs[0] ?? parseDocument('', options);

@@ -14,6 +14,21 @@
  */
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 
+/** The fast path's switch: tests turn it off to compare both paths. */
+export const FAST = { enabled: true };
+
+/**
+ * Whether a parse with `options` may take the fast path: the engine's options (no errors
+ * prettified, source tokens kept), nothing else. Duplicate keys are the caller's: the fast path
+ * builds what the composer builds with `uniqueKeys: false`.
+ */
+export function fastOptions(options: object): boolean {
+  if (!FAST.enabled) return false;
+  const o = options as Record<string, unknown>;
+  for (const k in o) if (k !== 'prettyErrors' && k !== 'keepSourceTokens' && k !== 'uniqueKeys') return false;
+  return o.prettyErrors === false && o.keepSourceTokens === true;
+}
+
 /** Thrown (not an Error: nothing to capture) when the document leaves the fast path. */
 const GIVE_UP: unique symbol = Symbol('give up');
 
@@ -32,12 +47,73 @@ interface ScalarTagLike {
   resolve: (value: string, onError: (msg: string) => void, options: object) => unknown;
 }
 
-let tags: ScalarTagLike[] | undefined;
+/** A document made once for its schema: the core schema's tags and the schema collections carry. */
+const SCHEMA_DOC = new Document(undefined, DOC_OPTIONS);
 
 /** The core schema's scalar tags that resolve plain scalars by a test, in the package's order. */
-function scalarTags(doc: Document): ScalarTagLike[] {
-  if (!tags) tags = (doc.schema.tags as unknown as ScalarTagLike[]).filter((t) => t.default === true && t.test !== undefined && !t.collection);
-  return tags;
+const TAGS = (SCHEMA_DOC.schema.tags as unknown as ScalarTagLike[]).filter((t) => t.default === true && t.test !== undefined && !t.collection);
+
+/**
+ * Node prototypes. The package's node constructors mark each node with its type through
+ * `Object.defineProperty`, which costs ten times the rest of making it (200 ns for a scalar,
+ * 550 for a pair, on this machine). The package tells nodes apart by that property
+ * (`isScalar`, `isMap`…: `node[Symbol.for('yaml.node.type')]`, a registered symbol) and by
+ * their class: here each prototype carries the mark once, and nodes made from it are
+ * instances of the package's classes with the same own fields. A collection's `schema` (the
+ * package sets its own, not enumerable) comes from the prototype too: the core schema, as
+ * every document read here has. `test/unit/fast-parse.test.ts` checks that the package
+ * identifies, clones and converts these nodes as its own.
+ */
+const NODE_TYPE = Symbol.for('yaml.node.type');
+function prototypeOf<T extends object>(cls: { prototype: T }, type: string, schema: boolean): T {
+  const proto = Object.create(cls.prototype) as T;
+  Object.defineProperty(proto, NODE_TYPE, { value: Symbol.for(type) });
+  if (schema) Object.defineProperty(proto, 'schema', { value: SCHEMA_DOC.schema, configurable: true, enumerable: false, writable: true });
+  return proto;
+}
+const SCALAR_PROTO = prototypeOf(Scalar, 'yaml.scalar', false);
+const MAP_PROTO = prototypeOf(YAMLMap, 'yaml.map', true);
+const SEQ_PROTO = prototypeOf(YAMLSeq, 'yaml.seq', true);
+const PAIR_PROTO = prototypeOf(Pair, 'yaml.pair', false);
+const DOC_PROTO = prototypeOf(Document, 'yaml.document', false);
+
+/** A document as the composer makes one, sharing the core schema (the constructor makes a schema per document). */
+function newDocument(): Document.Parsed {
+  const d = Object.create(DOC_PROTO) as Document.Parsed;
+  d.commentBefore = null;
+  d.comment = null;
+  d.errors = [];
+  d.warnings = [];
+  d.options = { ...SCHEMA_DOC.options };
+  d.directives = SCHEMA_DOC.directives!.clone();
+  d.schema = SCHEMA_DOC.schema;
+  d.contents = null;
+  return d;
+}
+
+function newScalar(value: unknown): Scalar {
+  const n = Object.create(SCALAR_PROTO) as Scalar;
+  n.value = value;
+  return n;
+}
+
+function newMap(): YAMLMap {
+  const n = Object.create(MAP_PROTO) as YAMLMap;
+  n.items = [];
+  return n;
+}
+
+function newSeq(): YAMLSeq {
+  const n = Object.create(SEQ_PROTO) as YAMLSeq;
+  n.items = [];
+  return n;
+}
+
+function newPair(key: Node, value: Node): Pair {
+  const n = Object.create(PAIR_PROTO) as Pair;
+  n.key = key;
+  n.value = value;
+  return n;
 }
 
 /** A block scalar's source token, as much of it as `scalar-source.ts` reads (the package's CST shape). */
@@ -112,8 +188,8 @@ class FastParser {
     this.s = source;
     this.base = offset;
     this.holes = holes;
-    this.doc = new Document(undefined, DOC_OPTIONS) as Document.Parsed;
-    this.tags = scalarTags(this.doc);
+    this.doc = newDocument();
+    this.tags = TAGS;
   }
 
   document(): Document.Parsed {
@@ -246,7 +322,7 @@ class FastParser {
    * (after a `- ` for a mapping in a sequence item). Returns at the first line after it.
    */
   private map(n: number, first: number): YAMLMap {
-    const map = new YAMLMap(this.doc.schema);
+    const map = newMap();
     let k = first;
     let end = 0;
     for (;;) {
@@ -276,7 +352,7 @@ class FastParser {
         // A comment line indented deeper than the key joins the value's range: not copied.
         if (this.cmtMax > n) giveUp();
       }
-      map.items.push(new Pair(key, value));
+      map.items.push(newPair(key, value));
       end = value.range![2];
       // The next line with content: another key, the end of the mapping, or not ours.
       if (this.ls >= this.s.length || this.ind < n) break;
@@ -292,7 +368,7 @@ class FastParser {
    * first line after it. `compact`: at its mapping's own indentation (`key:` then `- item`).
    */
   private seq(n: number, compact: boolean): YAMLSeq {
-    const seq = new YAMLSeq(this.doc.schema);
+    const seq = newSeq();
     const start = this.base + this.cs;
     let end = 0;
     for (;;) {
@@ -504,7 +580,7 @@ class FastParser {
     const s = this.s;
     const isSeq = s.charCodeAt(i) === 91;
     const close = isSeq ? 93 : 125;
-    const coll = isSeq ? new YAMLSeq(this.doc.schema) : new YAMLMap(this.doc.schema);
+    const coll = isSeq ? newSeq() : newMap();
     coll.flow = true;
     let j = this.spaces(i + 1);
     while (s.charCodeAt(j) !== close) {
@@ -520,7 +596,7 @@ class FastParser {
         if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 1) !== 32) giveUp();
         key.range = [key.range![0], key.range![1], key.range![1]];
         const value = this.flowScalar(this.spaces(j + 1), false);
-        (coll as YAMLMap).items.push(new Pair(key, value));
+        (coll as YAMLMap).items.push(newPair(key, value));
         j = value.range![2] - this.base;
       }
       const d = s.charCodeAt(j);
@@ -604,10 +680,10 @@ class FastParser {
       const tag = this.tags.find((t) => t.test!.test(src));
       if (tag) {
         const res = tag.resolve(src, giveUp, this.doc.options);
-        node = res instanceof Scalar ? res : new Scalar(res);
+        node = res instanceof Scalar ? res : newScalar(res);
         if (tag.format) node.format = tag.format;
-      } else node = new Scalar(src);
-    } else node = new Scalar(src);
+      } else node = newScalar(src);
+    } else node = newScalar(src);
     node.source = src;
     node.type = 'PLAIN';
     return node;
@@ -642,7 +718,7 @@ class FastParser {
     let value: string;
     if (single) value = raw.includes("''") ? raw.replace(/''/g, "'") : raw;
     else value = raw.includes('\\') ? unescapeDouble(raw) : raw;
-    const node = new Scalar(value);
+    const node = newScalar(value);
     node.source = value;
     node.type = single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
     node.range = [this.base + i, this.base + close, this.base + close];
@@ -719,7 +795,7 @@ class FastParser {
     }
     if (lastEnd < 0) giveUp();
     if (!strip) value += '\n';
-    const node = new Scalar(value);
+    const node = newScalar(value);
     node.source = value;
     node.type = folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
     node.range = [this.base + i, this.base + lastEnd, this.base + lastEnd];

@@ -11,7 +11,7 @@
 import { Composer, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import { addDuplicateKeyErrors, parseOptions, wantsUniqueKeys } from './unique-keys';
 import { composeWithinLimit } from './depth';
-import { fastParseDocument, type Holes } from './fast-parse';
+import { fastOptions, fastParseDocument, type Holes } from './fast-parse';
 
 /** One document's stretch of the file: `[start, end)`, from its `---` line (or the file start) to the next. */
 export interface DocumentSlice {
@@ -79,10 +79,10 @@ export function holdsDocument(text: string, s: DocumentSlice, atFileStart = s.st
  * source tokens come out in the file's offsets, as in a parse of the whole file. Never throws.
  */
 export function parseDocumentsAt(source: string, offset: number, options: StreamParseOptions, holes?: Holes): Document.Parsed[] {
-  if (FAST.enabled && takesFastPath(options)) {
+  if (fastOptions(options)) {
     const doc = fastParseDocument(source, offset, holes);
     if (doc) {
-      addDuplicateKeyErrors(doc);
+      if (wantsUniqueKeys(options)) addDuplicateKeyErrors(doc);
       return [doc];
     }
   }
@@ -116,16 +116,6 @@ export function blankOut(source: string, holes: Holes): string {
   }
   parts.push(source.slice(at));
   return parts.join('');
-}
-
-/** The fast path's switch: tests turn it off to compare both paths. */
-export const FAST = { enabled: true };
-
-/** Whether documents parsed with `options` come out of `fastParseDocument` as the package makes them: the engine's own options only. */
-function takesFastPath(options: StreamParseOptions): boolean {
-  const o = options as Record<string, unknown>;
-  for (const k in o) if (k !== 'prettyErrors' && k !== 'keepSourceTokens' && k !== 'uniqueKeys') return false;
-  return o.prettyErrors === false && o.keepSourceTokens === true && wantsUniqueKeys(o);
 }
 
 /**
