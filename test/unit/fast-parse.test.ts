@@ -227,10 +227,12 @@ describe('fast parse', () => {
     'a document marker and comments before it': '# top\n---  # c\n\na: 1\n',
     'an indented root after comments': '# h\n\n  a: 1\n  b:\n  - c\n  # c\n  d: 1\n',
     'an indented root keeps a trailing comment': '  a:\n    b: 1\n  # c\n',
-    'duplicate keys (the error is added as for the package)': 'a: 1\nb: 2\na: 3\n',
+    'duplicate keys (the error is added as for the package)': 'a: 1\nb: 2\na: 3\nm: {x: 1, "x": 2}\nn: {1: a, "1": b}\n',
+    'a repeat in a mapping too large to compare key by key': Array.from({ length: 20 }, (_, i) => `k${i % 19}: ${i}\n`).join(''),
     'multi-line plain scalars': 'a: one\n  two  \n\n  three   \nb: 1\nc:\n- one\n  two\n\n- x # c\n',
     'scalars on the line below their key or dash (Helm)': 'x:\n  v: \n    kubernetes://a/b\n     more\n  w:\n    # c\n    "q"\n  l:\n  -\n    foo bar\n',
     'empty values': 'a:\nb:   \n\nc: 1\n',
+    'a flow mapping as the whole document (JSON annotation values)': '{"terminationDrainDuration": "15s", "holdApplicationUntilProxyStarts": true} \n',
   };
   for (const [name, text] of Object.entries(TAKEN)) {
     test(`takes and matches: ${name}`, () => {
@@ -258,6 +260,7 @@ describe('fast parse', () => {
     'errors: a mapping in a compact value': 'a: b: c\n',
     'errors: bad indentation': 'a:\n    b: 1\n  c: 2\n',
     'scalar documents': 'just text\n',
+    'a flow document with lines after it': '{"a": 1}\n\n\n',
   };
   for (const [name, text] of Object.entries(GIVES_UP)) {
     test(`gives up: ${name}`, () => {

@@ -9,6 +9,7 @@ import { parseDocumentsAt, splitDocuments, withoutStackTraces } from '../yaml/st
 import { deref, mapAt, mapsOf, pairOf, seqAt, stringAt } from '../yaml/nodes';
 import { addDuplicateKeyErrors, mergeKeyOf, parseOptions, wantsUniqueKeys } from '../yaml/unique-keys';
 import { composeWithinLimit } from '../yaml/depth';
+import { fastFacts } from '../yaml/fast-parse';
 
 /** One Kubernetes (or Kubernetes-shaped) object: a mapping at the top of a document or a List item. */
 export interface K8sObject {
@@ -81,7 +82,8 @@ export function parsedDocumentOf(doc: Document.Parsed, index: number, text: stri
     message: e.message.split('\n')[0] ?? e.message,
   }));
   // Kubernetes resolves YAML merge keys (`<<`) and this engine does not: silence, not a misread.
-  const merge = errors.length === 0 ? mergeKeyOf(doc) : undefined;
+  // The fast path gives up on merge keys: a document it made has none.
+  const merge = errors.length === 0 && !fastFacts(doc) ? mergeKeyOf(doc) : undefined;
   if (merge) {
     errors.push({ range: merge, message: 'merge key (<<)' });
     return { index, doc, ok: false, range, objects: [], errors, unsupported: 'uses a YAML merge key (<<), which Drainguard does not resolve' };

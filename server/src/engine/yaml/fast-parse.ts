@@ -29,6 +29,20 @@ export function fastOptions(options: object): boolean {
   return o.prettyErrors === false && o.keepSourceTokens === true;
 }
 
+/**
+ * What the fast path knows of a document it made: it has no merge key (it gives up on them),
+ * and whether a mapping may repeat a key (`repeats`: false when every mapping's keys were
+ * compared and differ). Callers skip the walks that look for them (`unique-keys.ts`).
+ */
+const MADE = new WeakMap<Document, { repeats: boolean }>();
+
+export function fastFacts(doc: Document): { repeats: boolean } | undefined {
+  return MADE.get(doc);
+}
+
+/** Keys compared one by one up to this many per mapping; a larger mapping is left to `addDuplicateKeyErrors`. */
+const KEYS_COMPARED = 16;
+
 /** Thrown (not an Error: nothing to capture) when the document leaves the fast path. */
 const GIVE_UP: unique symbol = Symbol('give up');
 
@@ -183,6 +197,8 @@ class FastParser {
   private cmtIndent = -1;
   private cmtMax = -1;
   private depth = 0;
+  /** A mapping may repeat a key (a repeat found, or a mapping too large to compare). */
+  private repeats = false;
 
   constructor(source: string, offset: number, holes: Holes) {
     this.s = source;
@@ -206,13 +222,26 @@ class FastParser {
     if (this.ls >= s.length) giveUp();
     // Without a marker the document starts at the line of its content (its indentation included).
     if (start < 0) start = this.ls;
-    const root = this.blockNode(false, -1);
+    const c = s.charCodeAt(this.cs);
+    let root: Node;
+    if (c === 123 || c === 91) {
+      // A one-line flow collection (JSON annotation values): the package ends the document
+      // differently when anything follows its line, so nothing may.
+      root = this.flow(this.cs);
+      const r = root.range!;
+      let j = r[1] - this.base;
+      while (s.charCodeAt(j) === 32) j++;
+      if (!(j === s.length || (j === s.length - 1 && s.charCodeAt(j) === 10))) giveUp();
+      r[2] = this.base + s.length;
+      this.at(s.length);
+    } else root = this.blockNode(false, -1);
     // Only comments and blank lines may follow the root (the caller's slice ends at the next `---`).
     if (this.ls < s.length) giveUp();
     const doc = this.doc;
     doc.contents = root as never;
     const r = root.range!;
     doc.range = [this.base + start, r[2], this.base + s.length];
+    MADE.set(doc, { repeats: this.repeats });
     return doc;
   }
 
@@ -329,6 +358,7 @@ class FastParser {
       const key = this.key(k);
       // A merge key: the package's path notes it (documents.ts).
       if (key.type === 'PLAIN' && key.source === '<<') giveUp();
+      this.compareKey(map, key);
       // After the key: `:`, spaces, then the value on this line or below.
       let v = this.keyEnd + 1;
       while (this.s.charCodeAt(v) === 32) v++;
@@ -402,6 +432,23 @@ class FastParser {
     }
     seq.range = [start, end, this.trailingEnd(n, end)];
     return seq;
+  }
+
+  /** Notes whether `key` repeats a key of `map` (values compared as `addDuplicateKeyErrors` compares them). */
+  private compareKey(map: YAMLMap, key: Scalar): void {
+    if (this.repeats) return;
+    const items = map.items;
+    if (items.length >= KEYS_COMPARED) {
+      this.repeats = true;
+      return;
+    }
+    const v = key.value;
+    for (let i = 0; i < items.length; i++) {
+      if ((items[i]!.key as Scalar).value === v) {
+        this.repeats = true;
+        return;
+      }
+    }
   }
 
   /**
@@ -596,6 +643,8 @@ class FastParser {
         if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 1) !== 32) giveUp();
         key.range = [key.range![0], key.range![1], key.range![1]];
         const value = this.flowScalar(this.spaces(j + 1), false);
+        if (key.type === 'PLAIN' && key.source === '<<') giveUp();
+        this.compareKey(coll as YAMLMap, key);
         (coll as YAMLMap).items.push(newPair(key, value));
         j = value.range![2] - this.base;
       }

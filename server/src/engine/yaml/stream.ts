@@ -11,7 +11,7 @@
 import { Composer, Parser, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import { addDuplicateKeyErrors, parseOptions, wantsUniqueKeys } from './unique-keys';
 import { composeWithinLimit } from './depth';
-import { fastOptions, fastParseDocument, type Holes } from './fast-parse';
+import { fastFacts, fastOptions, fastParseDocument, type Holes } from './fast-parse';
 
 /** One document's stretch of the file: `[start, end)`, from its `---` line (or the file start) to the next. */
 export interface DocumentSlice {
@@ -82,7 +82,7 @@ export function parseDocumentsAt(source: string, offset: number, options: Stream
   if (fastOptions(options)) {
     const doc = fastParseDocument(source, offset, holes);
     if (doc) {
-      if (wantsUniqueKeys(options)) addDuplicateKeyErrors(doc);
+      if (wantsUniqueKeys(options) && fastFacts(doc)!.repeats) addDuplicateKeyErrors(doc);
       return [doc];
     }
   }
