@@ -1,16 +1,18 @@
 /**
  * Warming up the engine while the server is idle. Node compiles the YAML parser and the
  * engine's code lazily and optimises it only after many runs, so a large file analysed by a
- * server that has just started takes about five times as long as the same file a little later
+ * server that has just started takes several times as long as the same file a little later
  * (measured on the Argo CD install manifest: ~240 ms against ~50 ms of analysis). Right after
  * `initialized` (once it has had nothing to do for a second), the server therefore analyses a
- * built-in manifest of a dozen workloads (17 KB) a few dozen times, opened and edited in turn
+ * built-in manifest of a dozen workloads (17 KB, every document of it read by the fast path,
+ * `yaml/fast-parse.ts`, as real manifests are) a few hundred times, opened and edited in turn
  * (the edit as the language server makes it: `editOpenFile`), one run per turn of the event
  * loop: a request that arrives meanwhile waits for at most one run (tens of milliseconds for the
  * first runs, a few after that). A manifest of six short workloads left the Argo CD install's
- * open at ~150 ms; twelve, with what real pod specs hold, bring it to ~110 ms
- * (docs/performance.md). It reads no file and reports nothing; about a second of CPU once per
- * server start.
+ * open at ~150 ms; twelve, with what real pod specs hold, bring it to ~110 ms. The 62k-line
+ * workload manifest's first analysis after 40 runs took ~390 ms, after 300 runs ~190 ms (100 ms
+ * once everything is compiled). It reads no file and reports nothing; about a second and a half
+ * of CPU once per server start.
  */
 import { analyzeOpenFile, editOpenFile, updateOpenFile, type OpenFile } from '../engine/incremental';
 import { emptyContext } from '../engine/model/effective';
@@ -47,7 +49,7 @@ export function warmUpText(variant: number): string {
  * usually arrives right after `initialized`, nor a burst of edits waits for it. Returns a
  * function that stops it.
  */
-export function startWarmUp(sinceActivity: () => number, runs = 40, quietMs = 1000): () => void {
+export function startWarmUp(sinceActivity: () => number, runs = 300, quietMs = 1000): () => void {
   let stopped = false;
   const settings = defaultSettings();
   const base = emptyContext();

@@ -105,21 +105,36 @@ function newDocument(): Document.Parsed {
   return d;
 }
 
-function newScalar(value: unknown): Scalar {
+/*
+ * Every node of a kind is made with the same fields in the same order (those the composer
+ * sets, `undefined` where it sets none), so that it has one hidden class: code that reads
+ * nodes stays monomorphic and is not deoptimised by the first unusual node of a large file.
+ */
+
+function newScalar(value: unknown, source: string, type: Scalar.Type): Scalar {
   const n = Object.create(SCALAR_PROTO) as Scalar;
   n.value = value;
+  n.range = undefined;
+  n.source = source;
+  n.type = type;
+  n.format = undefined;
+  n.srcToken = undefined;
   return n;
 }
 
-function newMap(): YAMLMap {
+function newMap(flow: boolean): YAMLMap {
   const n = Object.create(MAP_PROTO) as YAMLMap;
   n.items = [];
+  n.range = undefined;
+  n.flow = flow;
   return n;
 }
 
-function newSeq(): YAMLSeq {
+function newSeq(flow: boolean): YAMLSeq {
   const n = Object.create(SEQ_PROTO) as YAMLSeq;
   n.items = [];
+  n.range = undefined;
+  n.flow = flow;
   return n;
 }
 
@@ -351,7 +366,7 @@ class FastParser {
    * (after a `- ` for a mapping in a sequence item). Returns at the first line after it.
    */
   private map(n: number, first: number): YAMLMap {
-    const map = newMap();
+    const map = newMap(false);
     let k = first;
     let end = 0;
     for (;;) {
@@ -398,7 +413,7 @@ class FastParser {
    * first line after it. `compact`: at its mapping's own indentation (`key:` then `- item`).
    */
   private seq(n: number, compact: boolean): YAMLSeq {
-    const seq = newSeq();
+    const seq = newSeq(false);
     const start = this.base + this.cs;
     let end = 0;
     for (;;) {
@@ -620,20 +635,20 @@ class FastParser {
   }
 
   /**
-   * A one-line flow sequence or mapping at `i` of plain and quoted scalars (`[a, "b"]`,
-   * `{cpu: 1, memory: 2Gi}`); its range ends at the closing bracket (the caller extends it).
+   * A one-line flow sequence or mapping at `i` of plain and quoted scalars and such
+   * collections (`[a, "b"]`, `{cpu: 1, memory: 2Gi}`, `{secretKeyRef: {name: a, key: b}}`);
+   * its range ends at the closing bracket (the caller extends it).
    */
   private flow(i: number): YAMLSeq | YAMLMap {
     const s = this.s;
     const isSeq = s.charCodeAt(i) === 91;
     const close = isSeq ? 93 : 125;
-    const coll = isSeq ? newSeq() : newMap();
-    coll.flow = true;
+    const coll = isSeq ? newSeq(true) : newMap(true);
     let j = this.spaces(i + 1);
     while (s.charCodeAt(j) !== close) {
       if (j >= this.le) giveUp();
       if (isSeq) {
-        const item = this.flowScalar(j, false);
+        const item = this.flowValue(j);
         (coll as YAMLSeq).items.push(item);
         j = item.range![2] - this.base;
       } else {
@@ -642,7 +657,7 @@ class FastParser {
         // `key: value`, the colon right after the key and a space after it: nothing else is copied.
         if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 1) !== 32) giveUp();
         key.range = [key.range![0], key.range![1], key.range![1]];
-        const value = this.flowScalar(this.spaces(j + 1), false);
+        const value = this.flowValue(this.spaces(j + 1));
         if (key.type === 'PLAIN' && key.source === '<<') giveUp();
         this.compareKey(coll as YAMLMap, key);
         (coll as YAMLMap).items.push(newPair(key, value));
@@ -653,6 +668,18 @@ class FastParser {
       else if (d !== close) giveUp();
     }
     coll.range = [this.base + i, this.base + j + 1, this.base + j + 1];
+    return coll;
+  }
+
+  /** An item or a value in a flow collection: a scalar or a nested collection, its range ending after the spaces that follow it. */
+  private flowValue(i: number): Node {
+    const c = this.s.charCodeAt(i);
+    if (c !== 91 && c !== 123) return this.flowScalar(i, false);
+    if (++this.depth > MAX_DEPTH) giveUp();
+    const coll = this.flow(i);
+    this.depth--;
+    const r = coll.range!;
+    r[2] = this.base + this.spaces(r[1] - this.base);
     return coll;
   }
 
@@ -729,13 +756,16 @@ class FastParser {
       const tag = this.tags.find((t) => t.test!.test(src));
       if (tag) {
         const res = tag.resolve(src, giveUp, this.doc.options);
-        node = res instanceof Scalar ? res : newScalar(res);
+        // The null, boolean and float tags make a Scalar of their own (floats may note their digits).
+        if (res instanceof Scalar) {
+          node = newScalar(res.value, src, 'PLAIN');
+          if (res.minFractionDigits !== undefined) node.minFractionDigits = res.minFractionDigits;
+        } else node = newScalar(res, src, 'PLAIN');
         if (tag.format) node.format = tag.format;
-      } else node = newScalar(src);
-    } else node = newScalar(src);
-    node.source = src;
-    node.type = 'PLAIN';
-    return node;
+        return node;
+      }
+    }
+    return newScalar(src, src, 'PLAIN');
   }
 
   /** The offset after the closing quote of a one-line single-quoted scalar at `i`, or -1. */
@@ -767,9 +797,7 @@ class FastParser {
     let value: string;
     if (single) value = raw.includes("''") ? raw.replace(/''/g, "'") : raw;
     else value = raw.includes('\\') ? unescapeDouble(raw) : raw;
-    const node = newScalar(value);
-    node.source = value;
-    node.type = single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+    const node = newScalar(value, value, single ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE');
     node.range = [this.base + i, this.base + close, this.base + close];
     return node;
   }
@@ -844,9 +872,7 @@ class FastParser {
     }
     if (lastEnd < 0) giveUp();
     if (!strip) value += '\n';
-    const node = newScalar(value);
-    node.source = value;
-    node.type = folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
+    const node = newScalar(value, value, folded ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL');
     node.range = [this.base + i, this.base + lastEnd, this.base + lastEnd];
     const tok: BlockScalarToken = { type: 'block-scalar', offset: this.base + i, indent: n, props, source: s.slice(contentStart, lastEnd) };
     node.srcToken = tok as never;

@@ -17,6 +17,8 @@
 import { isScalar, parseDocument, visit } from 'yaml';
 import type { Document, Scalar } from 'yaml';
 import { parseDocumentsAt, parseEditedDocument } from './stream';
+import { fastFacts, fastOptions, fastParseDocument } from './fast-parse';
+import { addDuplicateKeyErrors } from './unique-keys';
 
 /** The five YAML scalar styles, as `yaml` names them in `Scalar.type`. */
 export type ScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -802,5 +804,34 @@ function scalarLines(text: string, edit: { start: number; end: number; newText: 
   }
   const segment = text.slice(lineStart, edit.start) + edit.newText + text.slice(edit.end, until);
   if (/(?:^|\n)(?:---|\.\.\.)(?:[ \t\r\n]|$)|(?:^|\n)%/.test(segment)) return undefined;
-  return parseDocumentsAt(segment, lineStart, { prettyErrors: false });
+  // The line after the scalar usually belongs to an enclosing collection (say `spec:` after an
+  // annotation): shallower than the key's line, it only ends the scalar, and the package reports
+  // it as an error the check ignores (it comes after the scalar). The fast path gives up on such
+  // a line, so it is given the lines before it, which hold the same scalar.
+  if (until < text.length || !segment.endsWith('\n')) {
+    const last = segment.lastIndexOf('\n', segment.length - 2) + 1;
+    if (last > 0 && indentOf(segment, last) < indentOf(segment, 0)) {
+      const head = parseFastOnly(segment.slice(0, last), lineStart);
+      if (head) return head;
+    }
+  }
+  return parseDocumentsAt(segment, lineStart, SEGMENT_OPTIONS);
+}
+
+/** As `{ prettyErrors: false }` (duplicate keys reported), with source tokens: the fast path's options. */
+const SEGMENT_OPTIONS = { prettyErrors: false, keepSourceTokens: true } as const;
+
+/** The document of `source` at `offset` when the fast path reads it (duplicate keys added), else undefined. */
+function parseFastOnly(source: string, offset: number): Document.Parsed[] | undefined {
+  const doc = fastOptions(SEGMENT_OPTIONS) ? fastParseDocument(source, offset) : undefined;
+  if (!doc) return undefined;
+  if (fastFacts(doc)!.repeats) addDuplicateKeyErrors(doc);
+  return [doc];
+}
+
+/** The spaces at the start of the line at `i`. */
+function indentOf(text: string, i: number): number {
+  let j = i;
+  while (text.charCodeAt(j) === 32) j++;
+  return j - i;
 }
