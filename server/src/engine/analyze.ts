@@ -210,24 +210,26 @@ export function analyzeDocument(input: DocumentInput): DocumentAnalysis {
     failures.push({ rule: '', error: e instanceof Error ? e.message : String(e) });
     return { findings, pods: [], suppressions: [], failures };
   }
+  // One context for every rule of the document: only where reports go changes.
+  let reports: Report[] = [];
+  const rc: RuleContext = {
+    uri,
+    text,
+    settings,
+    context,
+    document,
+    objects: document.objects,
+    pods,
+    mesh: input.mesh,
+    margin,
+    report: (r) => reports.push(r),
+    where: input.where,
+    lineOf: input.lineOf,
+  };
   for (const rule of rules) {
     const level = settings.rules[rule.id] ?? rule.severity;
     if (level === 'off') continue;
-    const reports: Report[] = [];
-    const rc: RuleContext = {
-      uri,
-      text,
-      settings,
-      context,
-      document,
-      objects: document.objects,
-      pods,
-      mesh: input.mesh,
-      margin,
-      report: (r) => reports.push(r),
-      where: input.where,
-      lineOf: input.lineOf,
-    };
+    reports = [];
     try {
       rule.check(rc);
     } catch (err) {

@@ -610,7 +610,8 @@ function analyzeRecord(file: OpenFile, rec: SliceRecord, ctx: AnalysisContext, k
     for (const f of a.failures) notes.push({ doc: k, kind: 'internal', rule: f.rule, error: f.error });
   });
   // Plain data, and strings of their own: a kept finding must not keep an old text or parse alive.
-  const detached = JSON.parse(JSON.stringify({ findings, suppressions, notes })) as { findings: Finding[]; suppressions: Suppression[]; notes: NoteTemplate[] };
+  const detached =
+    findings.length + suppressions.length + notes.length === 0 ? { findings, suppressions, notes } : (JSON.parse(JSON.stringify({ findings, suppressions, notes })) as { findings: Finding[]; suppressions: Suppression[]; notes: NoteTemplate[] });
   const len = rec.end - rec.start;
   let usesRefs = false;
   let hasMarkers = false;
