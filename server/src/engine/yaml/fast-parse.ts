@@ -165,7 +165,7 @@ export type Holes = readonly (readonly [number, number])[];
  */
 export function fastParseDocument(source: string, offset: number, holes: Holes = NO_HOLES): Document.Parsed | undefined {
   // One search each for what the fast path never handles anywhere in a document.
-  if (source.length === 0 || source.charCodeAt(0) === 0xfeff || outsideHoles(source, '\t', holes) || outsideHoles(source, '\r', holes)) return undefined;
+  if (source.length === 0 || outsideHoles(source, '\t', holes) || outsideHoles(source, '\r', holes) || outsideHoles(source, '\ufeff', holes)) return undefined;
   try {
     return new FastParser(source, offset, holes).document();
   } catch (e) {
@@ -228,7 +228,9 @@ class FastParser {
     this.at(0);
     this.skipToContent(true);
     let start = -1;
-    if (this.ls < s.length && this.ind === 0 && s.startsWith('---', this.ls) && this.isBlankOrComment(this.ls + 3, true)) {
+    if (this.ls < s.length && this.ind === 0 && (s.startsWith('---', this.ls) || s.startsWith('...', this.ls)) && (this.ls + 3 >= this.le || s.charCodeAt(this.ls + 3) === 32)) {
+      // A marker line: `---` alone (or before a comment) starts the document; content after it, or `...`, is left to the package.
+      if (s.charCodeAt(this.ls) !== 45 || !this.isBlankOrComment(this.ls + 3, true)) giveUp();
       start = this.ls;
       this.doc.directives.docStart = true;
       this.at(this.next());
