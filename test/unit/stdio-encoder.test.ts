@@ -31,3 +31,15 @@ test('the same bytes as JSON.stringify, for small and large messages, one after 
     assert.deepEqual(ours, Buffer.from(JSON.stringify(m), 'utf8'));
   }
 });
+
+test('diagnostics sent again are encoded from the bytes kept for them, as JSON.stringify writes them', async () => {
+  const encoder = reusingJsonEncoder();
+  const kept = Array.from({ length: 60 }, (_, i) => diagnostic(i));
+  const publish = (diagnostics: unknown[]): Message => ({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri: 'file:///w.yaml', version: diagnostics.length, diagnostics } }) as Message;
+  // The same objects again, some dropped, new ones among them, in another order: what a publish after an edit sends.
+  const rounds = [kept, [...kept.slice(10), diagnostic(100), ...kept.slice(0, 5)], [diagnostic(7), ...kept.slice(30), ...kept.slice(30)]];
+  for (const items of rounds) {
+    const m = publish(items);
+    assert.deepEqual(Buffer.from(await encoder.encode(m)), Buffer.from(JSON.stringify(m), 'utf8'));
+  }
+});

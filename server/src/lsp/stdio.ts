@@ -34,6 +34,22 @@ function largeArray(msg: Message): { outer: 'params' | 'result'; key: 'diagnosti
  */
 export function reusingJsonEncoder(): { name: string; encode(msg: Message): Promise<Uint8Array> } {
   let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  /**
+   * The bytes of each item of a large array, kept while the item lives: the server sends the
+   * same diagnostic objects again when their findings did not change or only moved (a publish
+   * after an edit resends a few hundred of them), and never changes one once made, so each is
+   * stringified and encoded once.
+   */
+  const itemBytes = new WeakMap<object, Buffer>();
+  const bytesOf = (item: unknown): Buffer => {
+    if (typeof item !== 'object' || item === null) return Buffer.from(JSON.stringify(item) ?? 'null', 'utf8');
+    let b = itemBytes.get(item);
+    if (!b) {
+      b = Buffer.from(JSON.stringify(item) ?? 'null', 'utf8');
+      itemBytes.set(item, b);
+    }
+    return b;
+  };
   return {
     name: 'application/json',
     encode(msg: Message): Promise<Uint8Array> {
@@ -41,20 +57,20 @@ export function reusingJsonEncoder(): { name: string; encode(msg: Message): Prom
       const outer = big && (msg as unknown as Record<string, Record<string, unknown>>)[big.outer]!;
       // Split where the array goes; a message that holds the placeholder's text itself is stringified whole.
       const around = big && JSON.stringify({ ...msg, [big.outer]: { ...outer, [big.key]: HOLE } }, undefined, 0).split(JSON.stringify(HOLE));
-      let parts: string[];
+      const parts: (string | Buffer)[] = [];
       if (big && around?.length === 2) {
-        parts = [around[0]!, '['];
+        parts.push(around[0]!, '[');
         big.items.forEach((item, i) => {
           if (i > 0) parts.push(',');
-          parts.push(JSON.stringify(item) ?? 'null');
+          parts.push(bytesOf(item));
         });
         parts.push(']', around[1]!);
-      } else parts = [JSON.stringify(msg, undefined, 0)];
+      } else parts.push(JSON.stringify(msg, undefined, 0));
       let n = 0;
-      for (const p of parts) n += Buffer.byteLength(p, 'utf8');
+      for (const p of parts) n += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
       if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length));
       let at = 0;
-      for (const p of parts) at += scratch.write(p, at, 'utf8');
+      for (const p of parts) at += typeof p === 'string' ? scratch.write(p, at, 'utf8') : p.copy(scratch, at);
       return Promise.resolve(scratch.subarray(0, n));
     },
   };
