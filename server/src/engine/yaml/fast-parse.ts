@@ -122,21 +122,16 @@ function newScalar(value: unknown, source: string, type: Scalar.Type): Scalar {
   return n;
 }
 
-function newMap(flow: boolean): YAMLMap {
-  const n = Object.create(MAP_PROTO) as YAMLMap;
+function newCollection<T extends YAMLMap | YAMLSeq>(proto: T, flow: boolean): T {
+  const n = Object.create(proto) as T;
   n.items = [];
   n.range = undefined;
   n.flow = flow;
   return n;
 }
 
-function newSeq(flow: boolean): YAMLSeq {
-  const n = Object.create(SEQ_PROTO) as YAMLSeq;
-  n.items = [];
-  n.range = undefined;
-  n.flow = flow;
-  return n;
-}
+const newMap = (flow: boolean): YAMLMap => newCollection(MAP_PROTO, flow);
+const newSeq = (flow: boolean): YAMLSeq => newCollection(SEQ_PROTO, flow);
 
 function newPair(key: Node, value: Node): Pair {
   const n = Object.create(PAIR_PROTO) as Pair;
