@@ -158,13 +158,18 @@ describe('fast parse', () => {
     }
     // 47 of 49 when written.
     assert.ok(elided > 30 && taken > elided * 0.8, `fast path took ${taken} of ${elided} elided documents`);
-    // A hole whose lines would be content (inside a block scalar) or continue a plain scalar is not read as a comment.
-    const text = 'a: |\n  x\n  y: 1\nb: one\n  c: 2\nd: 1\n';
-    for (const line of ['  y: 1\n', '  c: 2\n']) {
-      const at = text.indexOf(line);
-      const holes = [[at, at + line.length] as const];
+    // Holes placed where the prescan puts none: inside a block scalar, after a plain scalar, on blank lines (review).
+    const cases: [string, [number, number][]][] = [
+      ['a: |\n  x\n  y: 1\nb: one\n  c: 2\nd: 1\n', [[9, 16]]],
+      ['a: |\n  x\n  y: 1\nb: one\n  c: 2\nd: 1\n', [[23, 30]]],
+      ['a: b\n\n  c\n', [[5, 10]]],
+      ['a: b\n   \n  c\nd: 1\n', [[5, 13]]],
+      ['a: b\n\nc: 1\n', [[5, 6]]],
+    ];
+    for (const [text, holes] of cases) {
+      assert.equal(blankOut(text, holes).length, text.length, `blankOut keeps the length: ${JSON.stringify(text)}`);
       const ours = fastParseDocument(text, 0, holes);
-      if (ours) same(ours, reference(blankOut(text, holes), 0)[0], `hole ${JSON.stringify(line)}`);
+      if (ours) same(ours, reference(blankOut(text, holes), 0)[0], `holes ${JSON.stringify(holes)} in ${JSON.stringify(text)}`);
     }
   });
 
@@ -173,9 +178,10 @@ describe('fast parse', () => {
     const docs: string[] = [];
     for (const f of FILES.filter((_, i) => i % 7 === 0)) for (const d of readFileSync(f, 'utf8').split(/^---$/m)) if (d.trim() && d.length < 4000) docs.push(d);
     let seed = 20261128;
+    // In 32-bit integer arithmetic: a product of plain numbers beyond 2^53 loses bits, and such a generator falls into a short cycle (review).
     const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.floor((seed / 2147483648) * n);
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 4294967296) * n);
     };
     let taken = 0;
     const cases = 12000;
@@ -234,7 +240,7 @@ describe('fast parse', () => {
     'duplicate keys (the error is added as for the package)': 'a: 1\nb: 2\na: 3\nm: {x: 1, "x": 2}\nn: {1: a, "1": b}\n',
     'a repeat in a mapping too large to compare key by key': Array.from({ length: 20 }, (_, i) => `k${i % 19}: ${i}\n`).join(''),
     'multi-line plain scalars': 'a: one\n  two  \n\n  three   \nb: 1\nc:\n- one\n  two\n\n- x # c\n',
-    'scalars on the line below their key or dash (Helm)': 'x:\n  v: \n    kubernetes://a/b\n     more\n  w:\n    # c\n    "q"\n  l:\n  -\n    foo bar\n',
+    'scalars on the line below their key or dash (Helm)': 'x:\n  v: \n    kubernetes://a/b\n     more\n  w:\n    "q"\n  l:\n  -\n    foo bar\n',
     'empty values': 'a:\nb:   \n\nc: 1\n',
     'a flow mapping as the whole document (JSON annotation values)': '{"terminationDrainDuration": "15s", "holdApplicationUntilProxyStarts": true} \n',
   };
@@ -264,6 +270,11 @@ describe('fast parse', () => {
     'errors: bad indentation': 'a:\n    b: 1\n  c: 2\n',
     'scalar documents': 'just text\n',
     'a flow document with lines after it': '{"a": 1}\n\n\n',
+    'a comment between a key and its scalar below (review)': 'k0:\n#c\n x\nk1: v\n',
+    'a comment between a dash and its scalar below (review)': '-\n#c\n x\n- v\n',
+    'a blank line and a comment between a dash and its scalar below (review)': '-\n\n# c\n  b\n- c\n',
+    'a quoted key whose colon is over 1024 characters away (review)': `"${'k'.repeat(1023)}": 1\n`,
+    'spaces before a colon over 1024 characters away (review)': `a${' '.repeat(1030)}: 1\n`,
     'content on the marker line': '--- a: 1\n',
     'a document end marker first': '... a: 1\n',
     'a byte order mark inside': 'a: x\ufeffy\n',

@@ -161,6 +161,12 @@ export type Holes = readonly (readonly [number, number])[];
 export function fastParseDocument(source: string, offset: number, holes: Holes = NO_HOLES): Document.Parsed | undefined {
   // One search each for what the fast path never handles anywhere in a document.
   if (source.length === 0 || outsideHoles(source, '\t', holes) || outsideHoles(source, '\r', holes) || outsideHoles(source, '\ufeff', holes)) return undefined;
+  // A hole whose first line is blank has no room for its comment's `#` where the text's spaces are: left to the package.
+  for (const [a] of holes) {
+    let j = a;
+    while (source.charCodeAt(j) === 32) j++;
+    if (j >= source.length || source.charCodeAt(j) === 10) return undefined;
+  }
   try {
     return new FastParser(source, offset, holes).document();
   } catch (e) {
@@ -203,6 +209,8 @@ class FastParser {
   private ind = 0;
   private cs = 0;
   private le = 0;
+  /** Whether the last `skipToContent` passed any line (blank, comment or hole). */
+  private skipped = false;
   /** The indentation of the first comment line skipped since the last content (-1: none), and the deepest. */
   private cmtIndent = -1;
   private cmtMax = -1;
@@ -308,6 +316,7 @@ class FastParser {
     const s = this.s;
     this.cmtIndent = -1;
     this.cmtMax = -1;
+    this.skipped = false;
     while (this.ls < s.length) {
       const c = s.charCodeAt(this.cs);
       if (this.cs >= this.le && !this.inHole) {
@@ -323,6 +332,7 @@ class FastParser {
         if (c === 37 /* % */ && this.ind === 0) giveUp();
         return;
       }
+      this.skipped = true;
       this.at(this.next());
     }
   }
@@ -342,8 +352,10 @@ class FastParser {
     if (this.isSeqItem(this.cs)) node = this.seq(n, compact);
     else if (this.isKeyLine(this.cs)) node = this.map(n, this.cs);
     else {
-      // A scalar on the lines below its key or `-` (Helm writes long values so).
-      if (compact || parent < 0) giveUp();
+      // A scalar on the line below its key or `-` (Helm writes long values so). After a comment
+      // or a blank line the package's lexer may lower the indentation the scalar needs and take
+      // shallower lines into it (review: `-\n\n# c\n  b\n- c` is one item "b - c"): not copied.
+      if (compact || parent < 0 || this.skipped) giveUp();
       node = this.inline(this.cs, parent);
       this.skipToContent();
       if (this.cmtMax > parent) giveUp();
@@ -508,6 +520,8 @@ class FastParser {
       let j = node.range![1] - this.base;
       while (s.charCodeAt(j) === 32) j++;
       if (s.charCodeAt(j) !== 58 || !(j + 1 >= this.le || s.charCodeAt(j + 1) === 32)) giveUp();
+      // The package's limit: the `:` at most 1024 characters after the key's start.
+      if (j - i > 1000) giveUp();
       node.range = [node.range![0], node.range![1], node.range![1]];
       this.keyEnd = j;
       return node;
@@ -516,7 +530,7 @@ class FastParser {
     if (colon < 0) giveUp();
     let e = colon;
     while (s.charCodeAt(e - 1) === 32) e--;
-    if (e - i > 1000) giveUp(); // the package's 1024-character limit on implicit keys
+    if (colon - i > 1000) giveUp(); // the package's limit: the `:` at most 1024 characters after the key's start
     node = this.plain(s.slice(i, e));
     node.range = [this.base + i, this.base + e, this.base + e];
     this.keyEnd = colon;
@@ -598,6 +612,8 @@ class FastParser {
       if (!this.commentAfter(e)) {
         let blanks = 0;
         for (let p = this.next(); p < s.length; ) {
+          // A hole reads as a comment line, which ends the scalar (even where its text starts blank).
+          if (this.isHole(p)) break;
           let j = p;
           while (s.charCodeAt(j) === 32) j++;
           const nl = s.indexOf('\n', j);
@@ -607,7 +623,7 @@ class FastParser {
             p = le + 1;
             continue;
           }
-          if (j - p <= n || s.charCodeAt(j) === 35 || this.isHole(p)) break;
+          if (j - p <= n || s.charCodeAt(j) === 35) break;
           this.at(p);
           if (!this.plainStart(j) || isIndicator(s.charCodeAt(j))) giveUp();
           const ce = this.plainLineEnd(j);
@@ -650,6 +666,7 @@ class FastParser {
         j = item.range![2] - this.base;
       } else {
         const key = this.flowScalar(j, true);
+        if (key.range![1] - this.base - j > 1000) giveUp();
         j = key.range![1] - this.base;
         // `key: value`, the colon right after the key and a space after it: nothing else is copied.
         if (s.charCodeAt(j) !== 58 || s.charCodeAt(j + 1) !== 32) giveUp();

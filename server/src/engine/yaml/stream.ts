@@ -108,10 +108,12 @@ export function blankOut(source: string, holes: Holes): string {
   let at = 0;
   for (const [a, b] of holes) {
     parts.push(source.slice(at, a));
-    let indent = 0;
-    while (a + indent < b && source.charCodeAt(a + indent) === 32) indent++;
     const nl = source.charCodeAt(b - 1) === 10;
-    parts.push(' '.repeat(indent) + '#' + ' '.repeat(Math.max(0, b - a - indent - (nl ? 2 : 1))) + (nl ? '\n' : ''));
+    // The characters before the line break; the comment keeps the first line's indentation where there is room for its `#`.
+    const body = b - a - (nl ? 1 : 0);
+    let indent = 0;
+    while (indent < body - 1 && source.charCodeAt(a + indent) === 32) indent++;
+    parts.push((body > 0 ? ' '.repeat(indent) + '#' + ' '.repeat(body - indent - 1) : '') + (nl ? '\n' : ''));
     at = b;
   }
   parts.push(source.slice(at));
