@@ -252,7 +252,7 @@ describe('language server, incremental edits of a large document', () => {
     assert.ok(doc.getText().length > 150_000);
     await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: doc.uri, languageId: 'yaml', version: 1, text: doc.getText() } });
     let seed = 11;
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n);
     const inserts = ['x', ' ', '\n', 'é', '"', '---\n', '90s', 'terminationGracePeriodSeconds: 5\n'];
     let fresh = 0;
     for (let v = 2; v <= 41; v++) {

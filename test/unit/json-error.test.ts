@@ -8,7 +8,7 @@ import { jsonError } from '../../server/src/engine/model/mesh';
 
 test('agrees with JSON.parse on 20,000 random short strings (seeded)', () => {
   let seed = 12345;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff);
   const alphabet = '{}[]",:0123456789.eE+-truefalsn \\u\n\t/ab';
   for (let k = 0; k < 20000; k++) {
     let s = '';

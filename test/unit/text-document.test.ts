@@ -46,7 +46,7 @@ function agree(ours: ChunkedTextDocument, theirs: TextDocument, rnd: (n: number)
 for (const size of [200, 70_000]) {
   test(`random edits agree with vscode-languageserver-textdocument (${size} characters, chunks of 16 KB)`, () => {
     let seed = size;
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) % n);
     const initial = randomText(rnd, size);
     const ours = new ChunkedTextDocument('file:///t.yaml', 'yaml', 1, initial);
     const theirs = TextDocument.create('file:///t.yaml', 'yaml', 1, initial);
