@@ -18,7 +18,7 @@ import { parseAllDocuments } from 'yaml';
 import { analyzeOpenFile, updateOpenFile } from '../server/src/engine/incremental';
 import { emptyContext } from '../server/src/engine/model/effective';
 import { classifyDocument } from '../server/src/engine/model/prescan';
-import { splitDocuments } from '../server/src/engine/yaml/stream';
+import { blankOut, splitDocuments } from '../server/src/engine/yaml/stream';
 import { defaultSettings } from '../server/src/engine/settings';
 import { workloadManifest } from './workloads';
 
@@ -31,9 +31,8 @@ if (kind === 'kept')
   for (const s of splitDocuments(text) ?? [{ start: 0, end: text.length }]) {
     const d = classifyDocument(text, s.start, s.end);
     if (d.kind === 'skip') continue;
-    let src = text.slice(s.start, s.end);
-    if (d.kind === 'elide') for (const [a, b] of d.ranges) src = src.slice(0, a) + '#'.padEnd(b - a - 1) + '\n' + src.slice(b);
-    kept.push(src);
+    const src = text.slice(s.start, s.end);
+    kept.push(d.kind === 'elide' ? blankOut(src, d.ranges) : src);
   }
 const once = (): number => {
   const t0 = Number(process.hrtime.bigint());
