@@ -1,60 +1,203 @@
 /**
  * Warming up the engine while the server is idle. Node compiles the YAML parser and the
- * engine's code lazily and optimises it only after many runs, so a large file analysed by a
- * server that has just started takes several times as long as the same file a little later
- * (measured on the Argo CD install manifest: ~240 ms against ~50 ms of analysis). Right after
- * `initialized` (once it has had nothing to do for a second), the server therefore analyses a
- * built-in manifest of a dozen workloads (17 KB, every document of it read by the fast path,
- * `yaml/fast-parse.ts`, as real manifests are) a few hundred times, opened and edited in turn
- * (the edit as the language server makes it: `editOpenFile`; one edit in two leaves a YAML
- * error, so that the package's parser is compiled too), one run per turn of the event
- * loop: a request that arrives meanwhile waits for at most one run (tens of milliseconds for the
- * first runs, a few after that). A manifest of six short workloads left the Argo CD install's
- * open at ~150 ms; twelve, with what real pod specs hold, bring it to ~110 ms. The 62k-line
- * workload manifest's first analysis after 40 runs took ~390 ms, after 300 runs ~190 ms (100 ms
- * once everything is compiled). It reads no file and reports nothing; about a second and a half
- * of CPU once per server start.
+ * engine's code lazily and optimises it only after many runs, for what those runs showed it, so
+ * a large file analysed by a server that has just started takes several times as long as the
+ * same file a little later (the Argo CD install manifest: ~50 ms of analysis in a new process
+ * against ~8 ms). Once the server has had nothing to do for half a second after `initialized`,
+ * it therefore runs `warmUpRun` a few hundred times, one run per turn of the event loop (a
+ * request that arrives meanwhile waits for at most one run: tens of milliseconds for the first,
+ * a few after that). A run analyses a built-in manifest whole and, one run in two, an edit of
+ * it (one edit in two leaves a YAML error, so that the package's parser is compiled too), and
+ * converts and encodes its findings as the server publishes them.
+ *
+ * The manifest shows the engine what real files do: a labelled Namespace (a document without
+ * pods that matters), workloads of every kind the model reads a pod template from, pods in a
+ * plain shape and in one shape per mistake the rules report, a List and the sidecar injector's
+ * ConfigMap; every document of it is read by the fast path (`yaml/fast-parse.ts`), as plain
+ * manifests are. `test/unit/warm-up.test.ts` keeps it so. Measured on the 62k-line workload
+ * manifest (`bench/workloads.ts`), first analysis after the warm-up: ~190 ms when the manifest
+ * was a dozen workloads of five kinds, all in one shape (every rule's check was recompiled at
+ * the file's first document without pods), ~100 ms now, 70–80 ms once everything is compiled; 150 runs left it at ~190 ms,
+ * 200 or more at ~100 ms. It reads no file and reports nothing: about 1.5–2 s of CPU once per
+ * server start.
  */
-import { analyzeOpenFile, editOpenFile, updateOpenFile, type OpenFile } from '../engine/incremental';
-import { emptyContext } from '../engine/model/effective';
-import { defaultSettings } from '../engine/settings';
+import type { FileResult } from '../engine/analyze';
+import { analyzeOpenFile, editOpenFile, updateOpenFile } from '../engine/incremental';
+import { emptyContext, type AnalysisContext } from '../engine/model/effective';
+import { defaultSettings, type Settings } from '../engine/settings';
+import type { NotificationMessage } from 'vscode-languageserver-protocol';
+import { toDiagnostic } from './convert';
+import { reusingJsonEncoder } from './stdio';
+import { ChunkedTextDocument } from './text-document';
 
-/** A manifest that walks the engine's common paths: workloads of several kinds, both annotation styles, hooks, env, args, probes, volumes, a finding or two. */
-export function warmUpText(variant: number): string {
-  const docs: string[] = [];
-  for (let i = 0; i < 12; i++) {
-    const n = variant * 12 + i;
-    const kind = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Rollout', 'Deployment'][i % 6]!;
-    const config =
-      i % 2 === 0
-        ? `        proxy.istio.io/config: |\n          terminationDrainDuration: ${5 + (n % 4) * 10}s\n          proxyMetadata:\n            EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "false"\n`
-        : `        proxy.istio.io/config: '{"terminationDrainDuration": "${10 + (n % 3) * 15}s", "holdApplicationUntilProxyStarts": true}'\n`;
-    docs.push(
-      `apiVersion: ${kind === 'Job' ? 'batch/v1' : kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1'}\nkind: ${kind}\nmetadata:\n  name: warm-${n}\n  namespace: warm\n  labels:\n    app: warm-${n}\n` +
-        `spec:\n  selector:\n    matchLabels:\n      app: warm-${n}\n  template:\n    metadata:\n      labels:\n        app: warm-${n}\n        sidecar.istio.io/inject: "${kind === 'Job' ? 'false' : 'true'}"\n      annotations:\n${config}` +
-        `    spec:\n      terminationGracePeriodSeconds: ${[30, 45, 20][n % 3]}\n      containers:\n      - name: app\n        image: registry.example.com/warm/app:1.${n}\n        env:\n        - name: MODE\n          value: "serve"\n        - name: TOKEN\n          valueFrom: {secretKeyRef: {name: warm, key: token}}\n` +
-        `        ports:\n        - containerPort: 8080\n          name: http\n        lifecycle:\n          preStop:\n            exec:\n              command: ["sh", "-c", "sleep ${[5, 10, 40][n % 3]}"]\n        resources: {requests: {cpu: 100m, memory: 128Mi}}\n` +
-        // What the rest of a real pod spec holds (the Argo CD install's Deployments are mostly this): args, probes, mounts, volumes, a comment.
-        `        args:\n        - /usr/local/bin/app\n        - --port=8080\n        - --log-level\n        - 'info'\n        readinessProbe:\n          httpGet:\n            path: /healthz\n            port: 8080\n          initialDelaySeconds: 5\n` +
-        `        securityContext:\n          allowPrivilegeEscalation: false\n          capabilities:\n            drop:\n            - ALL\n        volumeMounts:\n        - mountPath: /tmp # scratch\n          name: tmp\n      volumes:\n      - emptyDir: {}\n        name: tmp\n      - configMap:\n          name: warm-${n}\n        name: config\n`,
-    );
+/** The kinds of workload the engine reads a pod template from, and where each keeps it. */
+const KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'PodTemplate', 'Rollout', 'KnativeService'] as const;
+
+/**
+ * The shapes a pod takes in the warm-up: a plain one, then one per mistake the rules report (so
+ * that every rule's reporting path, and the model's paths for what it reads, run: code V8 has
+ * never seen run is compiled for what it has, and recompiled on the first real file that shows
+ * more). `CASES` many; `workload` picks one by number.
+ */
+const CASES = 16;
+
+/** One workload document: `n` numbers it, `c` (0 to CASES - 1) says which shape its pod takes. */
+function workload(kind: (typeof KINDS)[number], n: number, c: number): string {
+  const name = `warm-${n}`;
+  const job = kind === 'Job' || kind === 'CronJob';
+  const grace = c === 11 ? 120 : [30, 45, 20][n % 3]!;
+  const drain = c === 1 ? grace + 15 : [5, 10, 15][n % 3]!;
+  const labels = [`app: ${name}`, `version: v${n % 3}`];
+  // Jobs usually opt out of the mesh (a classic sidecar keeps them running: case 7 does not).
+  if (job) labels.push(`sidecar.istio.io/inject: "${c === 7 ? 'true' : 'false'}"`);
+  else if (n % 2 === 0) labels.push('sidecar.istio.io/inject: "true"');
+  const ann: string[] = [];
+  if (c === 8) ann.push('sidecar.istio.io/inject: "true"');
+  if (c === 2) ann.push('sidecar.istio.io/nativeSidecar: true');
+  if (c === 6 || c === 15) ann.push('sidecar.istio.io/nativeSidecar: "true"');
+  if (c === 3) ann.push('proxy.istio.io/config: |', `  terminationDrainDuration: ${drain}`);
+  else if (c === 9) ann.push('proxy.istio.io/config: |', '  terminationDrainDurations: 10s');
+  else if (c === 10)
+    ann.push(n % 2 ? `proxy.istio.io/config: '{"terminationDrainDuration": "${drain}s", "drainDuration": "45s"'` : `proxy.istio.io/config: '{"proxyMetadata": {"EXIT_ON_ZERO_ACTIVE_CONNECTIONS": true}}'`);
+  else if (c === 12) ann.push(`proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'`);
+  else if (c === 14) ann.push('proxy.istio.io/config: |', '  terminationDrainDuration: 0s');
+  else if (c === 15) ann.push(`proxy.istio.io/config: '{"terminationDrainDuration": "${drain}s", "holdApplicationUntilProxyStarts": true}'`, 'drainguard/ignore: "drain-setting-ignored"');
+  else if (c !== 11)
+    ann.push('proxy.istio.io/config: |', `  terminationDrainDuration: ${drain}s`, '  proxyMetadata:', `    EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "${n % 5 === 0}"`);
+  if (c === 12 && n % 2 === 0) ann.push('sidecar.istio.io/proxyImageType: distroless');
+  const sleep = c === 4 ? grace + 10 : Math.max(0, drain - 5);
+  const meta = ['metadata:', '  labels:', ...labels.map((l) => `    ${l}`), ...(ann.length ? ['  annotations:', ...ann.map((a) => `    ${a}`)] : [])];
+  const spec = [
+    'spec:',
+    ...(kind === 'KnativeService' ? [] : [`  terminationGracePeriodSeconds: ${grace}`]),
+    ...(job ? ['  restartPolicy: OnFailure'] : []),
+    '  containers:',
+    '  - name: app',
+    `    image: registry.example.com/warm/app:1.${n}`,
+    '    env:',
+    '    - name: MODE',
+    '      value: "serve"',
+    '    - name: TOKEN',
+    '      valueFrom: {secretKeyRef: {name: warm, key: token}}',
+    '    ports:',
+    `    - containerPort: ${8000 + (n % 100)}`,
+    '      name: http',
+    ...(c === 13
+      ? ['    lifecycle:', '      preStop:', '        sleep:', `          seconds: ${grace + 5}`]
+      : sleep > 0
+        ? ['    lifecycle:', '      preStop:', '        exec:', `          command: ["sh", "-c", "sleep ${sleep}"]`]
+        : []),
+    '    resources:',
+    `      requests: {cpu: ${50 * (1 + (n % 8))}m, memory: 128Mi}`,
+    // What the rest of a real pod spec holds: args, probes, mounts, a comment.
+    '    args:',
+    '    - /usr/local/bin/app',
+    `    - --port=${8000 + (n % 100)}`,
+    "    - 'info'",
+    '    readinessProbe:',
+    '      httpGet:',
+    '        path: /healthz',
+    '        port: 8080',
+    '      initialDelaySeconds: 5',
+    '    securityContext:',
+    '      capabilities:',
+    '        drop:',
+    '        - ALL',
+    '    volumeMounts:',
+    '    - mountPath: /tmp # scratch',
+    '      name: tmp',
+    ...(c === 13 ? ['  - name: metrics', '    image: exporter:2', '    lifecycle:', '      postStart:', '        tcpSocket:', '          port: 9090'] : []),
+    ...(c === 12
+      ? ['  - name: istio-proxy', '    image: auto', '    lifecycle:', '      preStop:', '        exec:', '          command:', '          - /bin/sh', '          - -c', '          - while [ $(netstat -plunt | grep tcp | grep -v envoy | wc -l | xargs) -ne 0 ]; do sleep 1; done']
+      : c === 15
+        ? ['  - name: istio-proxy', '    image: auto', '    lifecycle:', '      preStop:', '        sleep:', '          seconds: 10']
+        : []),
+    ...(c === 6 ? ['  initContainers:', '  - name: log-shipper', '    image: fluent-bit:3', '    restartPolicy: Always', '    lifecycle:', '      preStop:', '        exec:', '          command: ["sleep", "5"]'] : []),
+    '  volumes:',
+    '  - emptyDir: {}',
+    '    name: tmp',
+  ];
+  const indent = (lines: string[], by: number): string => lines.map((l) => ' '.repeat(by) + l).join('\n');
+  const template = [...meta, ...spec];
+  const objMeta = `metadata:\n  name: ${name}\n  namespace: warm\n  labels:\n    app: ${name}\n${c === 5 ? '  annotations:\n    proxy.istio.io/config: |\n      terminationDrainDuration: 10s\n' : ''}`;
+  switch (kind) {
+    case 'Pod':
+      return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: warm\n${indent(meta.slice(1), 0)}\n${indent(spec, 0)}\n`;
+    case 'PodTemplate':
+      return `apiVersion: v1\nkind: PodTemplate\n${objMeta}template:\n${indent(template, 2)}\n`;
+    case 'CronJob':
+      return `apiVersion: batch/v1\nkind: CronJob\n${objMeta}spec:\n  schedule: "*/${5 + (n % 50)} * * * *"\n  jobTemplate:\n    spec:\n      template:\n${indent(template, 8)}\n`;
+    case 'KnativeService':
+      return `apiVersion: serving.knative.dev/v1\nkind: Service\n${objMeta}spec:\n  template:\n${indent(template, 4)}\n`;
+    default: {
+      const api = kind === 'Job' ? 'batch/v1' : kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1';
+      const selector = kind === 'Job' ? '' : `  selector:\n    matchLabels:\n      app: ${name}\n`;
+      return `apiVersion: ${api}\nkind: ${kind}\n${objMeta}spec:\n${selector}  template:\n${indent(template, 4)}\n`;
+    }
   }
-  docs.push('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: warm\ndata:\n  key: "value"\n');
+}
+
+/**
+ * A manifest that walks the engine's common paths: a labelled Namespace, fourteen workloads of
+ * every kind with a pod template in every shape of `CASES` (four variants cover them all), a
+ * List, the sidecar injector's ConfigMap and one that cannot matter.
+ */
+export function warmUpText(variant: number): string {
+  const docs = ['apiVersion: v1\nkind: Namespace\nmetadata:\n  name: warm\n  labels:\n    istio-injection: enabled\n'];
+  for (let i = 0; i < 14; i++) {
+    const n = variant * 14 + i;
+    docs.push(workload(KINDS[(variant * 3 + i) % KINDS.length]!, n, (variant * 5 + i) % CASES));
+  }
+  docs.push(
+    `apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: listed-${variant}\n  spec:\n    template:\n      metadata:\n        annotations:\n          proxy.istio.io/config: '{"terminationDrainDuration": "40s"}'\n      spec:\n        containers:\n        - name: app\n          image: app:1\n`,
+    // The sidecar injector's values: without a lifecycle, with one, and not JSON.
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\n  namespace: istio-system\ndata:\n  values: '${
+      variant % 4 === 0 ? '{"global": {"proxy": {"image": "proxyv2"}}}' : `{"global": {"proxy": {"holdApplicationUntilProxyStarts": true, "lifecycle": {"preStop": {"exec": {"command": ["sleep", "${5 + variant}"]}}}}}${variant % 4 === 1 ? ',' : ''}}`
+    }'\n`,
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: warm\ndata:\n  key: "value"\n',
+  );
   return docs.join('---\n');
 }
 
 /**
- * Run the warm-up: `runs` analyses (a fresh text, then an edit of it, in turn), one per turn of
- * the event loop, each only once the server has been quiet for `quietMs` (`sinceActivity()`:
- * milliseconds since it last handled a document), so that neither the first document, which
- * usually arrives right after `initialized`, nor a burst of edits waits for it. Returns a
- * function that stops it.
+ * One run of the warm-up (`i` counts them): a new text, analysed whole as a file being opened is,
+ * its findings converted and encoded as the server publishes them; then, one run in two, an edit
+ * of it, analysed incrementally as a keystroke is. The whole analyses are what compiles the
+ * engine: as many runs that analysed a new text only every other run left the workload file's
+ * first analysis at about twice the time. Returns what it analysed (for tests); may throw.
  */
-export function startWarmUp(sinceActivity: () => number, runs = 300, quietMs = 1000): () => void {
+export function warmUpRun(i: number, state: { settings: Settings; base: AnalysisContext; encoder: ReturnType<typeof reusingJsonEncoder> }): { opened: FileResult; edited?: FileResult } {
+  const uri = 'untitled:drainguard-warm-up';
+  let file = updateOpenFile(undefined, uri, warmUpText(i % 4));
+  const opened = analyzeOpenFile(file, state.settings, state.base);
+  if (i % 2 === 0) {
+    // A publish of more than a few dozen diagnostics takes the encoder's path for large arrays: the list twice.
+    const doc = new ChunkedTextDocument(uri, 'yaml', i, file.text);
+    const diagnostics = opened.findings.map((f) => toDiagnostic(doc, f));
+    const publish: NotificationMessage = { jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri, version: i, diagnostics: [...diagnostics, ...diagnostics] } };
+    void state.encoder.encode(publish);
+  }
+  if (i % 4 === 1) {
+    const at = file.text.indexOf('serve');
+    file = editOpenFile(file, { start: at, end: at + 5, text: 'serve2' }) ?? updateOpenFile(file, uri, file.text.replace('serve', 'serve2'));
+  } else if (i % 4 === 3) {
+    // Edited into a document the fast path gives up on (a character after a flow sequence, as
+    // typing leaves one): the package's parser, with its error paths, is warmed up too.
+    const at = file.text.indexOf('"]') + 2;
+    file = editOpenFile(file, { start: at, end: at, text: 'x' }) ?? updateOpenFile(file, uri, file.text.slice(0, at) + 'x' + file.text.slice(at));
+  } else return { opened };
+  return { opened, edited: analyzeOpenFile(file, state.settings, state.base) };
+}
+
+/**
+ * Run the warm-up: `runs` runs of `warmUpRun`, one per turn of the event loop, each only once the
+ * server has been quiet for `quietMs` (`sinceActivity()`: milliseconds since it last handled a
+ * document), so that neither the first document, which usually arrives right after
+ * `initialized`, nor a burst of edits waits for it. Returns a function that stops it.
+ */
+export function startWarmUp(sinceActivity: () => number, runs = 250, quietMs = 500): () => void {
   let stopped = false;
-  const settings = defaultSettings();
-  const base = emptyContext();
-  let file: OpenFile | undefined;
+  const state = { settings: defaultSettings(), base: emptyContext(), encoder: reusingJsonEncoder() };
   let i = 0;
   const step = (): void => {
     if (stopped || i >= runs) return;
@@ -64,19 +207,7 @@ export function startWarmUp(sinceActivity: () => number, runs = 300, quietMs = 1
       return;
     }
     try {
-      const uri = 'untitled:drainguard-warm-up';
-      if (i % 2 === 0 || !file) file = updateOpenFile(undefined, uri, warmUpText(i % 4));
-      else if (i % 4 === 1) {
-        // The file of the run before, edited.
-        const at = file.text.indexOf('serve');
-        file = editOpenFile(file, { start: at, end: at + 5, text: 'serve2' }) ?? updateOpenFile(file, uri, file.text.replace('serve', 'serve2'));
-      } else {
-        // Edited into a document the fast path gives up on (a character after a flow sequence, as
-        // typing leaves one): the package's parser, with its error paths, is warmed up too.
-        const at = file.text.indexOf('"]') + 2;
-        file = editOpenFile(file, { start: at, end: at, text: 'x' }) ?? updateOpenFile(file, uri, file.text.slice(0, at) + 'x' + file.text.slice(at));
-      }
-      analyzeOpenFile(file, settings, base);
+      warmUpRun(i, state);
     } catch {
       // A warm-up is an optimisation: it never fails the server.
     }
