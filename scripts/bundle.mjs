@@ -38,11 +38,12 @@ const YAML_NAMES = Object.keys(requireHere('yaml')).filter((n) => /^[A-Za-z_$][\
 const directYaml = {
   name: 'direct-yaml-exports',
   setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-direct' }));
+    // Only our own sources' imports: the module's own `require('yaml')`, and any dependency's, resolve as usual.
+    b.onResolve({ filter: /^yaml$/ }, (a) => (a.namespace !== 'file' || /[\\/]node_modules[\\/]/.test(a.importer) ? undefined : { path: 'yaml', namespace: 'yaml-direct' }));
     b.onLoad({ filter: /.*/, namespace: 'yaml-direct' }, () => ({
       loader: 'js',
       resolveDir: process.cwd(),
-      contents: `const y = require(${JSON.stringify(requireHere.resolve('yaml'))});\n${YAML_NAMES.map((n) => `export const ${n} = y.${n};`).join('\n')}\n`,
+      contents: `const y = require('yaml');\n${YAML_NAMES.map((n) => `export const ${n} = y.${n};`).join('\n')}\n`,
     }));
   },
 };

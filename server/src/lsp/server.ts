@@ -317,7 +317,9 @@ export function startServer(connection: Connection): void {
     openFiles.delete(e.document.uri);
     shown.delete(e.document.uri);
     index.forget(e.document.uri);
+    // Cleared, its callback never runs to remove it; left in, it would keep the warm-up waiting for good.
     clearImmediate(pending.get(e.document.uri));
+    pending.delete(e.document.uri);
     if (!pull) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
