@@ -43,3 +43,24 @@ test('diagnostics sent again are encoded from the bytes kept for them, as JSON.s
     assert.deepEqual(Buffer.from(await encoder.encode(m)), Buffer.from(JSON.stringify(m), 'utf8'));
   }
 });
+
+test('a Buffer grown by one large message is given back after sixteen smaller ones, not after each', async () => {
+  const encoder = reusingJsonEncoder();
+  const publish = (count: number): Message => ({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri: 'file:///w.yaml', diagnostics: Array.from({ length: count }, (_, i) => diagnostic(i)) } }) as Message;
+  const small: Message = { jsonrpc: '2.0', method: 'window/logMessage', params: { type: 3, message: 'small' } } as Message;
+  const sizeAfter = async (m: Message): Promise<number> => {
+    const bytes = await encoder.encode(m);
+    assert.deepEqual(Buffer.from(bytes), Buffer.from(JSON.stringify(m), 'utf8'));
+    return bytes.buffer.byteLength;
+  };
+  const large = publish(5000); // about 1.5 MB of JSON
+  const grown = await sizeAfter(large);
+  assert.ok(grown > 1 << 20, `grown to ${grown}`);
+  // Large and small messages in turn: the Buffer stays.
+  for (let i = 0; i < 20; i++) assert.equal(await sizeAfter(i % 2 ? large : small), grown);
+  // Sixteen small ones in a row: given back on the sixteenth, and the next large one grows it again.
+  for (let i = 1; i < 16; i++) assert.equal(await sizeAfter(small), grown, `message ${i}`);
+  assert.equal(await sizeAfter(publish(40)), 1 << 20);
+  assert.equal(await sizeAfter(small), 1 << 20);
+  assert.ok((await sizeAfter(large)) > 1 << 20);
+});

@@ -2,7 +2,8 @@
  * The `--stdio` connection, as `createConnection(ProposedFeatures.all)` makes it for `--stdio`
  * (the input's end exits the process, 0 after a shutdown request; console output goes to the
  * client's log instead of into the protocol stream), with one difference: messages are encoded into one Buffer, kept and
- * reused, instead of a new one each. A publish of a few hundred diagnostics is a few hundred KB
+ * reused, instead of a new one each (a Buffer grown past 1 MB by a large message is given back
+ * after sixteen smaller ones). A publish of a few hundred diagnostics is a few hundred KB
  * of JSON, and a new Buffer that size cost ~4 ms on the VMs we measure on (fresh pages), a
  * quarter of an edit's latency in a large file with many findings (docs/performance.md). The
  * writer encodes a message only once the previous one is written (its write callback), so the
@@ -11,6 +12,11 @@
 import { format } from 'node:util';
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
 import type { Message } from 'vscode-languageserver-protocol';
+
+/** The encoder's Buffer is kept at up to this size for the whole session. */
+const KEEP_BYTES = 1 << 20;
+/** Messages in a row that fit in `KEEP_BYTES` before a Buffer grown past it is given back. */
+const SHRINK_AFTER = 16;
 
 /** A placeholder for a large array while the rest of a message is stringified. */
 const HOLE = '\u0000drainguard-array\u0000';
@@ -34,6 +40,13 @@ function largeArray(msg: Message): { outer: 'params' | 'result'; key: 'diagnosti
  */
 export function reusingJsonEncoder(): { name: string; encode(msg: Message): Promise<Uint8Array> } {
   let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  /**
+   * Messages in a row that fitted in `KEEP_BYTES` while the Buffer is larger. One large message
+   * (the publish of a file with tens of thousands of findings, a fix-all's edit of a large file)
+   * grows the Buffer to its size; it is given back once `SHRINK_AFTER` smaller ones followed,
+   * rather than kept for the session, and not after each small message between large ones.
+   */
+  let small = 0;
   /**
    * The bytes of each item of a large array, kept while the item lives: the server sends the
    * same diagnostic objects again when their findings did not change or only moved (a publish
@@ -69,6 +82,12 @@ export function reusingJsonEncoder(): { name: string; encode(msg: Message): Prom
       let n = 0;
       for (const p of parts) n += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
       if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length));
+      if (n > KEEP_BYTES) small = 0;
+      else if (scratch.length > KEEP_BYTES && ++small >= SHRINK_AFTER) {
+        // The previous message is written (the writer encodes the next one only then): nothing reads the old Buffer.
+        scratch = Buffer.allocUnsafeSlow(KEEP_BYTES);
+        small = 0;
+      }
       let at = 0;
       for (const p of parts) at += typeof p === 'string' ? scratch.write(p, at, 'utf8') : p.copy(scratch, at);
       return Promise.resolve(scratch.subarray(0, n));
