@@ -15,7 +15,8 @@
 //      GUI_TRACE=1 (the client's LSP trace, in the run's user-data/logs/*/exthost1/drainguard.drainguard/)
 // Prints `N passed, N failed`; steps after a failed one are not run and count as failed.
 // Waits are on DOM conditions with timeouts as failure bounds; no sleeps. Ctrl+. is pressed
-// again when VS Code answers "No code actions available" without asking the server (openQuickFix).
+// again (at most twice, counted in the summary) when VS Code answers "No code actions available"
+// (openQuickFix).
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -76,8 +77,9 @@ const drainValue = () => textRect(DRAIN_LINE, '45s');
  * Put the cursor into the 45s drain value with a click, as a user does, once the click point is
  * on the editor's text: with the Problems panel open, line 22 is the editor's last visible line,
  * right above the panel's edge (problems.png), and a click a few pixels lower lands in the panel.
- * Scrolls the editor a line at a time until the point is on the text (saying so), clicks, and
- * waits for the status bar to show the cursor in the value.
+ * Scrolls the editor by two lines until the point is on the text (saying so), clicks, and waits
+ * for the editor to have the focus with the cursor in the value (the status bar alone would not
+ * do: the cursor is already there from the step before).
  */
 async function clickDrainValue() {
   let seen = 'not rendered';
@@ -92,12 +94,13 @@ async function clickDrainValue() {
       }, [x, y]);
       if (seen === 'text') {
         await page.mouse.click(x, y);
+        await page.locator('.part.editor .monaco-editor.focused').first().waitFor({ timeout: 10000 });
         await page.locator('.statusbar-item', { hasText: /Ln 22, Col (3[7-9]|40)\b/ }).first().waitFor({ timeout: 10000 });
         return;
       }
     }
-    console.log(`    the drain value's click point is on ${seen}: scrolling the editor a line (${ms()})`);
-    const editor = await page.locator('.part.editor .monaco-editor .lines-content').first().boundingBox();
+    console.log(`    the drain value's click point is on ${seen}: scrolling the editor (${ms()})`);
+    const editor = await page.locator('.part.editor .monaco-editor .overflow-guard').first().boundingBox();
     await page.mouse.move(editor.x + 200, editor.y + 100);
     await page.mouse.wheel(0, 40);
     // wait for the scroll to land (the drain line moves, or appears), bounded
@@ -113,12 +116,15 @@ async function clickDrainValue() {
 
 /**
  * Ctrl+., as a user presses it after clicking, until the quick-fix menu lists `FIX`. VS Code
- * sometimes answers "No code actions available" without asking the server: a trace of the
- * server's code-action requests in such a run showed the automatic request made for the click
- * (answered with both fixes) and no request at all for the Ctrl+. right after it. That answer
- * is VS Code's (a user would press Ctrl+. again, and so does this, at most three times, saying
- * so); a menu without the fix, or three such answers, fails the step.
+ * sometimes answers "No code actions available" right after the click: in one such failing run,
+ * a log of every code-action request the server received showed the automatic request VS Code
+ * made for the click (answered with both fixes) and none for the Ctrl+. after it. The message
+ * looks the same when the server answers with nothing, which this cannot tell apart: it presses
+ * Ctrl+. again, at most three times in all, prints each retry, and the summary counts them
+ * (server-side, test/lsp covers the code actions themselves). A menu without the fix, or three
+ * such answers, fails the step.
  */
+let quickFixRetries = 0;
 async function openQuickFix() {
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: FIX }).first();
   const none = page.locator('.monaco-editor-overlaymessage', { hasText: 'No code actions available' }).first();
@@ -127,15 +133,16 @@ async function openQuickFix() {
     const shown = await Promise.race([
       fix.waitFor({ timeout: 15000 }).then(() => 'menu'),
       none.waitFor({ timeout: 15000 }).then(() => 'none'),
-    ]).catch(() => 'nothing');
+    ]).catch((e) => (e.name === 'TimeoutError' ? 'nothing' : Promise.reject(e)));
     if (shown === 'menu') return;
     if (shown !== 'none' || i === 3) {
       const rows = await texts('.action-widget .monaco-list-row');
       throw new Error(`Ctrl+. (try ${i}): ${shown === 'none' ? '"No code actions available"' : `quick-fix menu ${JSON.stringify(rows)}`}`);
     }
-    console.log(`    VS Code answered "No code actions available" without asking the server; Ctrl+. again (${ms()})`);
+    quickFixRetries++;
+    console.log(`    "No code actions available"; Ctrl+. again (${ms()})`);
     await page.keyboard.press('Escape');
-    await none.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    await none.waitFor({ state: 'hidden', timeout: 5000 });
   }
 }
 
@@ -360,7 +367,7 @@ step('a killed server is restarted, the user is told once (restart-notice.png)',
   }
   try { await browser?.close(); } catch {}
   try { process.kill(-server.pid, 'SIGTERM'); } catch {}
-  console.log(`GUI run: ${ms()}, screenshots in ${path.relative(ROOT, outDir) || '.'}`);
+  console.log(`GUI run: ${ms()}, Ctrl+. pressed again ${quickFixRetries} time(s), screenshots in ${path.relative(ROOT, outDir) || '.'}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 })();

@@ -84,7 +84,7 @@ export function reusingJsonEncoder(): { name: string; encode(msg: Message): Prom
       if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length));
       if (n > KEEP_BYTES) small = 0;
       else if (scratch.length > KEEP_BYTES && ++small >= SHRINK_AFTER) {
-        // The previous message is written (the writer encodes the next one only then): nothing reads the old Buffer.
+        // Safe as growing is: the writer encodes a message only once the previous one is written.
         scratch = Buffer.allocUnsafeSlow(KEEP_BYTES);
         small = 0;
       }
