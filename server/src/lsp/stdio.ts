@@ -10,8 +10,9 @@
  * Buffer is never overwritten while the stream still reads it.
  */
 import { format } from 'node:util';
-import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
 import type { Message } from 'vscode-languageserver-protocol';
+import { PreallocatingMessageReader } from './message-reader';
 
 /** The encoder's Buffer is kept at up to this size for the whole session. */
 const KEEP_BYTES = 1 << 20;
@@ -98,7 +99,7 @@ export function reusingJsonEncoder(): { name: string; encode(msg: Message): Prom
 /** The server's connection over stdin and stdout. */
 export function stdioConnection(): Connection {
   const writer = new StreamMessageWriter(process.stdout, { charset: 'utf-8', contentTypeEncoder: reusingJsonEncoder() });
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), writer);
+  const connection = createConnection(ProposedFeatures.all, new PreallocatingMessageReader(process.stdin), writer);
   // The client went away: exit, 0 if it asked for a shutdown first (as the library does for --stdio).
   let shutdown = false;
   connection.onShutdown(() => {
