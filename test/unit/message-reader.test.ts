@@ -47,6 +47,11 @@ test('the same messages as vscode-jsonrpc, with the stream cut at every byte and
     const got = await read(ours, chunks);
     assert.deepEqual(got, { messages: MESSAGES, errors: [] }, `cut at ${cut}`);
   }
+  // One byte at a time: headers spread over many chunks, against the library's reader.
+  const bytewise = [...bytes].map((b) => Buffer.from([b]));
+  const [one, lib] = [await read(ours, bytewise), await read(library, bytewise)];
+  assert.deepEqual(one, lib);
+  assert.deepEqual(one, { messages: MESSAGES, errors: [] });
   // A large message among small ones, in chunks of random sizes up to 300 B, 4 KB and 64 KB.
   const big = { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: 'file:///big.yaml', languageId: 'yaml', version: 1, text: 'k: ☕ value\n'.repeat(30000) } } };
   const stream = Buffer.concat([frame(MESSAGES[1]), frame(big), frame(MESSAGES[3])]);
@@ -79,9 +84,18 @@ test('framing errors are reported as vscode-jsonrpc reports them, never thrown',
     assert.equal(b.errors.length, 1, JSON.stringify(b));
     assert.equal(a.errors[0]!.split('\n')[0], b.errors[0]!.split('\n')[0]);
   }
-  // A length no Buffer can hold: an error, not a crash.
-  const huge = await read(ours, [Buffer.from(`Content-Length: ${2 ** 53}\r\n\r\n{`, 'ascii')]);
-  assert.equal(huge.errors.length, 1);
+  // A length no Buffer can hold, and one past the limit: errors, not a crash or an allocation.
+  for (const length of [2 ** 53, 2 ** 30 + 1]) {
+    const huge = await read(ours, [Buffer.from(`Content-Length: ${length}\r\n\r\n{`, 'ascii')]);
+    assert.deepEqual(huge.errors, [`Content-Length ${length} is over the ${2 ** 30} bytes this server reads.`]);
+  }
+  // dispose() detaches the reader from its stream.
+  const stream = new PassThrough();
+  const reader = new PreallocatingMessageReader(stream);
+  reader.listen(() => undefined);
+  assert.equal(stream.listenerCount('data'), 1);
+  reader.dispose();
+  assert.equal(stream.listenerCount('data'), 0);
   // Headers that never end: an error once past 64 KB.
   const endless = await read(ours, [Buffer.from('X-Header: ' + 'y'.repeat(70 * 1024), 'ascii')]);
   assert.equal(endless.errors.length, 1);
