@@ -1,9 +1,10 @@
 /**
  * The `--stdio` connection, as `createConnection(ProposedFeatures.all)` makes it for `--stdio`
  * (the input's end exits the process, 0 after a shutdown request; console output goes to the
- * client's log instead of into the protocol stream), with one difference: messages are encoded into one Buffer, kept and
- * reused, instead of a new one each (a Buffer grown past 1 MB by a large message is given back
- * after sixteen smaller ones). A publish of a few hundred diagnostics is a few hundred KB
+ * client's log instead of into the protocol stream), with two differences. The input is read by
+ * `PreallocatingMessageReader` (message-reader.ts: a large message's bytes go into one Buffer as
+ * they arrive). Messages are encoded into one Buffer, kept and reused, instead of a new one each
+ * (a Buffer grown past 1 MB by a large message is given back after sixteen smaller ones). A publish of a few hundred diagnostics is a few hundred KB
  * of JSON, and a new Buffer that size cost ~4 ms on the VMs we measure on (fresh pages), a
  * quarter of an edit's latency in a large file with many findings (docs/performance.md). The
  * writer encodes a message only once the previous one is written (its write callback), so the
